@@ -40,7 +40,10 @@ export function formatYamlPath(path: YamlPath): string {
  * `deploy.yaml:14:7 tasks.deploy.flow.build.depends_on: unknown step 'tset'`.
  * `displayFile` maps the workspace-relative file to what the reader should see (e.g. relative to the cwd).
  */
-export function formatDiagnostic(d: Diagnostic, displayFile: (file: string) => string = (f) => f): string {
+export function formatDiagnostic(
+  d: Diagnostic,
+  displayFile: (file: string) => string = (f) => f,
+): string {
   const where = d.location
     ? `${displayFile(d.location.file)}:${d.location.line}:${d.location.column} `
     : '';
