@@ -1,3 +1,7 @@
+// Projects that compile this lib through its path alias do not include its ambient typings on
+// their own, so pull them in here.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./nunjucks-internals.d.ts" />
 /**
  * Compiles Tera templates with nunjucks' parser and code generator, overriding the pieces whose
  * semantics differ (Tera 1.x `renderer/processor.rs`): undefined variables are errors except in
