@@ -11,7 +11,23 @@ function errorLine(message: string): void {
   process.stderr.write(`stroem: ${message}\n`);
 }
 
+/**
+ * When the reader of stdout goes away (`stroem run … | head`), stop the way SIGTERM does — a
+ * running job cancels its steps' process groups — instead of dying on an unhandled EPIPE.
+ */
+function stopQuietlyWhenStdoutCloses(): void {
+  let stopping = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    if (stopping) return;
+    stopping = true;
+    if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+    else process.exit(EXIT.ok);
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  stopQuietlyWhenStdoutCloses();
   try {
     await buildProgram().parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -1,11 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collect, REPO_ROOT, startCli, stroem, workspace } from './cli-harness';
+import { collect, startCli, stroem, workspace } from './cli-harness';
 
 jest.setTimeout(30_000);
 
-const EXAMPLES = join(REPO_ROOT, 'examples/default');
-const withExamples = existsSync(EXAMPLES) ? it : it.skip;
 
 /** The JSON printed after `Output:` in the summary. */
 function jobOutput(stdout: string): unknown {
@@ -31,7 +29,7 @@ const TIMED_STEP = (name: string) => `
           echo "OUTPUT: {\\"start\\": $start, \\"end\\": $end}"`;
 
 describe('stroem run', () => {
-  withExamples('passes step 1 OUTPUT into step 2 of hello-world', async () => {
+  it('passes step 1 OUTPUT into step 2 of hello-world', async () => {
     const result = await stroem([
       'run',
       'hello-world',
@@ -46,7 +44,7 @@ describe('stroem run', () => {
     expect(result.stdout).toMatch(/Job completed/);
   });
 
-  withExamples('fails fail-in-chain and shows the dependent step skipped', async () => {
+  it('fails fail-in-chain and shows the dependent step skipped', async () => {
     const result = await stroem(['run', 'fail-in-chain', '--path', 'examples/default']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/step-fail\s+! Error details/);
@@ -54,19 +52,19 @@ describe('stroem run', () => {
     expect(result.stdout).toMatch(/Job failed/);
   });
 
-  withExamples('runs the dependent of fail-continue but still fails the job', async () => {
+  it('runs the dependent of fail-continue but still fails the job', async () => {
     const result = await stroem(['run', 'fail-continue', '--path', 'examples/default']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/\nstep-after\s+completed/);
   });
 
-  withExamples('reports the python traceback of python-crash-with-hook', async () => {
+  it('reports the python traceback of python-crash-with-hook', async () => {
     const result = await stroem(['run', 'python-crash-with-hook', '--path', 'examples/default']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/KeyError: 'missing_key'/);
   });
 
-  withExamples('returns the terminal step output of data-pipeline as the job output', async () => {
+  it('returns the terminal step output of data-pipeline as the job output', async () => {
     const result = await stroem([
       'run',
       'data-pipeline',
@@ -264,6 +262,34 @@ tasks:
     expect(result.stdout).toMatch(/\nwait\s+cancelled/);
     expect(result.stdout).toMatch(/\nafter\s+cancelled/);
     expect(result.stdout).toMatch(/Job cancelled/);
+    expect(processGone(grandchild)).toBe(true);
+  });
+
+  it('stops quietly and cancels its steps when the reader of its output goes away', async () => {
+    const root = workspace({
+      'w.yaml': `tasks:
+  chatty:
+    flow:
+      talk:
+        type: script
+        script: |
+          sh -c 'echo $$ > grandchild.pid; exec sleep 60' &
+          while true; do echo "line"; sleep 0.05; done
+`,
+    });
+    const child = startCli(['run', 'chatty', '--path', root]);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((done) => child.on('close', done));
+    await new Promise<void>((ready) => child.stdout?.once('data', () => ready()));
+    const pidFile = join(root, 'grandchild.pid');
+    for (let i = 0; i < 100 && !existsSync(pidFile); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const grandchild = Number(readFileSync(pidFile, 'utf8').trim());
+    child.stdout?.destroy();
+
+    await closed;
+    expect(stderr).not.toMatch(/EPIPE|internal error|at .*\.ts:\d+/);
     expect(processGone(grandchild)).toBe(true);
   });
 });

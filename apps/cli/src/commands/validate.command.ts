@@ -1,10 +1,14 @@
 /** `stroem validate [path]`: load and validate a workspace, listing every problem with its place. */
-import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatDiagnostic, validateWorkspace, type Diagnostic } from '@stroem/workflow';
+import {
+  formatDiagnostic,
+  sortDiagnostics,
+  validateWorkspace,
+  type Diagnostic,
+} from '@stroem/workflow';
 import { EXIT } from '../cli-error';
 import { stylerFor } from '../output/style';
-import { displayFileFor, openWorkspace } from '../workspace/open-workspace';
+import { displayFileFor, displayPath, openWorkspace } from '../workspace/open-workspace';
 import { workspacePath } from './command-paths';
 
 function plural(n: number, word: string): string {
@@ -19,12 +23,12 @@ export function registerValidateCommand(program: Command): void {
     .action(async (path: string | undefined, _opts: unknown, command: Command) => {
       const target = path ?? workspacePath(command);
       const ws = await openWorkspace(target);
-      const diagnostics: Diagnostic[] = [...ws.diagnostics, ...validateWorkspace(ws)];
+      const diagnostics = sortDiagnostics([...ws.diagnostics, ...validateWorkspace(ws)]);
       const errors = diagnostics.filter((d) => d.severity === 'error');
       const warnings = diagnostics.filter((d) => d.severity === 'warning');
       const style = stylerFor(process.stdout);
       const show = (d: Diagnostic) => formatDiagnostic(d, displayFileFor(ws));
-      const shownPath = relative(process.cwd(), resolve(target)) || '.';
+      const shownPath = displayPath(target);
       const config = ws.config;
       const actions = Object.keys(config.actions).filter((a) => !a.startsWith('_inline:')).length;
       const counts = `${plural(Object.keys(config.tasks).length, 'task')}, ${plural(actions, 'action')}, ${plural(Object.keys(config.triggers).length, 'trigger')}`;

@@ -3,21 +3,25 @@ import { relative, resolve } from 'node:path';
 import {
   formatDiagnostic,
   loadWorkspace,
+  nearNames,
   WorkspaceNotFoundError,
   type Diagnostic,
   type LoadedWorkspace,
   type TaskDef,
 } from '@stroem/workflow';
 import { CliError } from '../cli-error';
-import { nearNames } from '../output/near-names';
 
-/** Shows a workspace-relative file relative to the current directory, as the user typed paths. */
+/** A path relative to the current directory when it lies below it, else absolute. */
+export function displayPath(path: string): string {
+  const full = resolve(path);
+  const rel = relative(process.cwd(), full);
+  if (rel === '') return '.';
+  return rel.startsWith('..') ? full : rel;
+}
+
+/** Shows a workspace-relative file as the user would type its path. */
 export function displayFileFor(ws: LoadedWorkspace): (file: string) => string {
-  return (file) => {
-    const full = resolve(ws.root, file);
-    const rel = relative(process.cwd(), full);
-    return rel === '' || rel.startsWith('..') ? full : rel;
-  };
+  return (file) => displayPath(resolve(ws.root, file));
 }
 
 function isUnparsable(d: Diagnostic): boolean {
@@ -56,6 +60,6 @@ export function findTask(ws: LoadedWorkspace, name: string): TaskDef {
   if (task) return task;
   const near = nearNames(name, Object.keys(ws.config.tasks));
   const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : '';
-  const where = relative(process.cwd(), ws.root) || '.';
+  const where = displayPath(ws.root);
   throw new CliError(`unknown task '${name}' in workspace '${where}'.${hint}`);
 }

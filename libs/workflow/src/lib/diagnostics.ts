@@ -54,3 +54,17 @@ export function formatDiagnostic(
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
+
+/** In reading order: by file, line and column; unlocated ones last; otherwise stable. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => {
+      const la = a.d.location;
+      const lb = b.d.location;
+      if (!la || !lb) return la ? -1 : lb ? 1 : a.i - b.i;
+      if (la.file !== lb.file) return la.file < lb.file ? -1 : 1;
+      return la.line - lb.line || la.column - lb.column || a.i - b.i;
+    })
+    .map(({ d }) => d);
+}

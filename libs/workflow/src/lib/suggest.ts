@@ -24,6 +24,22 @@ export function closestMatch(name: string, candidates: Iterable<string>): string
   return best;
 }
 
+/**
+ * Up to `max` names a user may have meant, closest first: within the typo distance of
+ * `closestMatch` (at least 2), or containing what was typed (`deploy` → `deploy-pipeline`).
+ */
+export function nearNames(name: string, candidates: Iterable<string>, max = 3): string[] {
+  const lower = name.toLowerCase();
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  return [...candidates]
+    .filter((c) => c !== name)
+    .map((c) => ({ c, d: editDistance(lower, c.toLowerCase()) }))
+    .filter(({ c, d }) => d <= limit || c.toLowerCase().includes(lower))
+    .sort((x, y) => x.d - y.d || (x.c < y.c ? -1 : 1))
+    .slice(0, max)
+    .map(({ c }) => c);
+}
+
 function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;

@@ -21,8 +21,14 @@ describe('parseDuration', () => {
     ['7d', "unknown duration unit 'd' in '7d' (expected h, m, or s)"],
     ['1h2', "trailing number '2' without unit in '1h2' (expected h, m, or s)"],
     ['m5', "unexpected character 'm' without preceding number"],
-    [1.5, 'invalid duration 1.5: expected a positive integer (seconds) or a duration string like "5m", "1h30m"'],
-    [true, 'invalid duration: expected a positive integer (seconds) or a duration string like "5m", "1h30m"'],
+    [
+      1.5,
+      'invalid duration 1.5: expected a positive integer (seconds) or a duration string like "5m", "1h30m"',
+    ],
+    [
+      true,
+      'invalid duration: expected a positive integer (seconds) or a duration string like "5m", "1h30m"',
+    ],
   ])('rejects %p', (input, error) => {
     expect(parseDuration(input)).toEqual({ error });
   });

@@ -2,7 +2,7 @@ import type { ActionDef, RetryConfig } from '../model/workflow.model';
 import { ACTION_TYPES } from '../model/workflow.model';
 import { forbidFields, requireField } from './action-fields';
 import { agentActionRules } from './agent.rules';
-import { didYouMean } from './suggest';
+import { didYouMean } from '../suggest';
 import type { ValidationContext } from './validation-context';
 
 const RUNNERS = ['local', 'docker', 'pod'];

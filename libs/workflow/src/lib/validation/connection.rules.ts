@@ -1,4 +1,4 @@
-import { didYouMean } from './suggest';
+import { didYouMean } from '../suggest';
 import type { ValidationContext } from './validation-context';
 
 const PROPERTY_TYPES = ['string', 'text', 'integer', 'number', 'boolean', 'date', 'datetime'];

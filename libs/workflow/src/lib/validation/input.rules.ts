@@ -1,6 +1,6 @@
 import type { InputFieldDef } from '../model/workflow.model';
 import { PRIMITIVE_INPUT_TYPES } from '../model/workflow.model';
-import { didYouMean } from './suggest';
+import { didYouMean } from '../suggest';
 import type { ValidationContext } from './validation-context';
 
 /** `json` takes any JSON value (upstream's example workspace uses it); the others are scalars. */

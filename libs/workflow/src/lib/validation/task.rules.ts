@@ -4,7 +4,7 @@ import { MAX_FOR_EACH_ITEMS } from '../template/for-each';
 import { checkTemplateSyntax } from '../template/render';
 import { retryProblems } from './action.rules';
 import { nameCollisions } from './name-collisions';
-import { didYouMean } from './suggest';
+import { didYouMean } from '../suggest';
 import type { ValidationContext } from './validation-context';
 
 /** Upstream's caps, shared with the server's default step/job timeouts. */

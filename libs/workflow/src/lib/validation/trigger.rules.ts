@@ -1,6 +1,6 @@
 import type { TriggerDef } from '../model/workflow.model';
 import { checkCronExpression, isIanaTimezone } from './cron-expression';
-import { didYouMean } from './suggest';
+import { didYouMean } from '../suggest';
 import type { ValidationContext } from './validation-context';
 
 const CONCURRENCY = ['allow', 'skip', 'cancel_previous'];

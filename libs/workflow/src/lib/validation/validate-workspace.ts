@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics';
+import { sortDiagnostics } from '../diagnostics';
 import type { LoadedWorkspace } from '../loader/loaded-workspace';
 import { actionRules } from './action.rules';
 import { mcpServerRules } from './agent.rules';
@@ -33,18 +34,5 @@ export function validateWorkspace(
   connectionRules(ctx);
   secretRules(ctx);
   mcpServerRules(ctx);
-  return sortByLocation(ctx.diagnostics);
-}
-
-function sortByLocation(diagnostics: Diagnostic[]): Diagnostic[] {
-  return diagnostics
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => {
-      const la = a.d.location;
-      const lb = b.d.location;
-      if (!la || !lb) return la ? -1 : lb ? 1 : a.i - b.i;
-      if (la.file !== lb.file) return la.file < lb.file ? -1 : 1;
-      return la.line - lb.line || la.column - lb.column || a.i - b.i;
-    })
-    .map(({ d }) => d);
+  return sortDiagnostics(ctx.diagnostics);
 }

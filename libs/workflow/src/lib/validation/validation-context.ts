@@ -3,7 +3,7 @@ import { formatYamlPath } from '../diagnostics';
 import type { LoadedWorkspace } from '../loader/loaded-workspace';
 import type { WorkspaceConfig } from '../model/workflow.model';
 import { inlineActionName } from '../model/workflow.model';
-import { didYouMean } from './suggest';
+import { didYouMean } from '../suggest';
 
 export interface ValidateWorkspaceOptions {
   /**

@@ -1,4 +1,4 @@
-import { didYouMean } from './suggest';
+import { didYouMean, nearNames } from './suggest';
 
 describe('didYouMean', () => {
   it('suggests the closest candidate, counting a swap of neighbours as one edit', () => {
@@ -17,5 +17,21 @@ describe('didYouMean', () => {
 
   it('breaks ties by name', () => {
     expect(didYouMean('cat', ['cut', 'bat'])).toBe(" (did you mean 'bat'?)");
+  });
+});
+
+describe('nearNames', () => {
+  it('suggests names within a small edit distance, closest first', () => {
+    expect(nearNames('hello-wrld', ['hello-world', 'hello-with-warning', 'deploy'])).toEqual([
+      'hello-world',
+    ]);
+  });
+
+  it('suggests names containing what was typed', () => {
+    expect(nearNames('deploy', ['deploy-pipeline', 'data-pipeline'])).toEqual(['deploy-pipeline']);
+  });
+
+  it('suggests nothing for an unrelated name', () => {
+    expect(nearNames('zzz', ['hello-world'])).toEqual([]);
   });
 });
