@@ -4,7 +4,6 @@ import { collect, startCli, stroem, workspace } from './cli-harness';
 
 jest.setTimeout(30_000);
 
-
 /** The JSON printed after `Output:` in the summary. */
 function jobOutput(stdout: string): unknown {
   const match = /\nOutput: ([\s\S]*?)\n\nJob /.exec(stdout);

@@ -25,3 +25,4 @@ export { isTruthy, evaluateCondition } from './lib/template/condition';
 export { evaluateForEach, ForEachError, MAX_FOR_EACH_ITEMS } from './lib/template/for-each';
 export { stepContextKey } from './lib/template/step-context';
 export { didYouMean, nearNames } from './lib/suggest';
+export * from './lib/execution/render-contexts';

@@ -7,7 +7,7 @@ import { readJobInput } from '../input/job-input';
 import { LocalExecutor } from '../local-run/local-executor';
 import { LogPrinter } from '../local-run/log-printer';
 import { renderRunSummary } from '../local-run/run-summary';
-import { prepareJobInput } from '../local-run/step-rendering';
+import { prepareJobInput } from '@stroem/workflow';
 import { stylerFor } from '../output/style';
 import { findTask, openWorkspace } from '../workspace/open-workspace';
 import { workspacePath } from './command-paths';

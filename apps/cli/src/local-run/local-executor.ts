@@ -7,31 +7,29 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import {
   advanceSequentialLoop,
+  claimContext,
+  conditionContext,
   evaluateCondition,
   evaluateForEach,
   jobVerdict,
   loopInstanceName,
   loopVerdict,
+  prepareActionInput,
   promoteSteps,
+  renderActionBody,
   startLoop,
   type ConditionResult,
   type FlowStep,
   type JsonObject,
   type JsonValue,
   type LoadedWorkspace,
+  type LoopItem,
   type StepStatus,
+  type StepView,
   type TaskDef,
 } from '@stroem/workflow';
 import type { LogLine, Runner } from '@stroem/runner';
 import { whyNotLocal } from './local-action';
-import {
-  claimContext,
-  conditionContext,
-  prepareActionInput,
-  renderActionBody,
-  type LoopItem,
-  type StepView,
-} from './step-rendering';
 
 const MAX_TASK_DEPTH = 10;
 

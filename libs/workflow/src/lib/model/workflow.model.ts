@@ -10,7 +10,10 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-/** The primitive input types; any other `type` names a connection type. */
+/**
+ * The primitive input types; any other `type` names a connection type. `json` (any JSON value)
+ * comes from newer upstream versions, whose example workspace uses it.
+ */
 export const PRIMITIVE_INPUT_TYPES = [
   'string',
   'text',
@@ -19,6 +22,7 @@ export const PRIMITIVE_INPUT_TYPES = [
   'boolean',
   'date',
   'datetime',
+  'json',
 ] as const;
 
 export interface InputFieldDef {

@@ -5,7 +5,7 @@ import type { ValidationContext } from './validation-context';
 
 /** `json` takes any JSON value (upstream's example workspace uses it); the others are scalars. */
 const JSON_TYPE = 'json';
-const PRIMITIVES: readonly string[] = [...PRIMITIVE_INPUT_TYPES, JSON_TYPE];
+const PRIMITIVES: readonly string[] = PRIMITIVE_INPUT_TYPES;
 
 /** `input:` schemas of tasks and actions (reference §2.3): types, `multiple`, `options`. */
 export function inputRules(ctx: ValidationContext): void {

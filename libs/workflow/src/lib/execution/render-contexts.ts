@@ -1,22 +1,20 @@
 /**
- * The templating `stroem run` does around each step, with the server's render contexts
- * (reference §2.15): job input defaults, the `when`/`for_each` context, the claim-time step
- * context, the prepared action input and the rendered action body.
+ * The render contexts of reference §2.15, shared by `stroem run` and the server: job input
+ * defaults and connections, the `when`/`for_each` context, the claim-time step context, the
+ * prepared action input and the rendered action body.
  */
-import {
-  PRIMITIVE_INPUT_TYPES,
-  renderInputMap,
-  renderTemplate,
-  stepContextKey,
-  type ActionDef,
-  type ConnectionDef,
-  type InputFieldDef,
-  type JsonObject,
-  type JsonValue,
-  type StepStatus,
-  type WorkspaceConfig,
-} from '@stroem/workflow';
-import type { RunnableAction } from '@stroem/runner';
+import type {
+  ActionDef,
+  ConnectionDef,
+  InputFieldDef,
+  JsonObject,
+  JsonValue,
+  WorkspaceConfig,
+} from '../model/workflow.model';
+import { PRIMITIVE_INPUT_TYPES } from '../model/workflow.model';
+import { renderInputMap, renderTemplate } from '../template/render';
+import { stepContextKey } from '../template/step-context';
+import type { StepStatus } from './step-status';
 
 /** What a template sees of an earlier step. */
 export interface StepView {
@@ -178,13 +176,24 @@ export function prepareActionInput(
   );
 }
 
+/** What a script runner needs of an action, its templates rendered. */
+export interface RenderedScriptAction {
+  script?: string;
+  source?: string;
+  language?: string;
+  interpreter?: string;
+  dependencies?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+}
+
 /** `script`, `source`, `env` values and `args` rendered with the action's own context. */
 export function renderActionBody(
   action: ActionDef,
   actionInput: JsonObject,
   context: RenderContext,
   config: WorkspaceConfig,
-): RunnableAction {
+): RenderedScriptAction {
   const bodyContext = withSecret({ ...context, input: actionInput }, config, true);
   const render = (text: string) => renderTemplate(text, bodyContext);
   return {
