@@ -100,6 +100,10 @@ tasks:
       front: { action: greet, depends_on: [prepare] }
       back: { action: greet, depends_on: [prepare] }
       package: { action: greet, depends_on: [front, back] }
+    on_error:
+      - action: greet
+on_success:
+  - action: greet
 triggers:
   nightly:
     type: scheduler
@@ -126,6 +130,16 @@ triggers:
     expect(result.stdout).toMatch(/1 ── prepare/);
     expect(result.stdout).toMatch(/2 ┬─ back ← prepare\n\s+└─ front ← prepare/);
     expect(result.stdout).toMatch(/3 ── package ← front, back/);
+  });
+
+  it("shows a task's own hooks, the workspace fallbacks it inherits, and its triggers", async () => {
+    const result = await stroem(['inspect', 'build', '--path', root]);
+    expect(result.stdout).toMatch(/Hooks\n\s+EVENT\s+ACTION\s+FROM\n/);
+    expect(result.stdout).toMatch(/on_success\s+greet\s+workspace\n/);
+    expect(result.stdout).toMatch(/on_error\s+greet\s+task\n/);
+    expect(result.stdout).toMatch(
+      /Triggers\n\s+TRIGGER.*\n\s+nightly\s+scheduler\s+cron 0 3 \* \* \*\s+yes/,
+    );
   });
 
   it('suggests near names for an unknown task', async () => {
