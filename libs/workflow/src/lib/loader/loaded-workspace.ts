@@ -12,7 +12,8 @@ export interface LoadedWorkspace {
   /** The merged workspace, inline steps hoisted, defaults applied, secrets rendered. */
   config: WorkspaceConfig;
   /**
-   * Load-time problems: YAML syntax errors (code `yaml-syntax`, the file is skipped), fields of
+   * Load-time problems: files skipped because they are not valid YAML or cannot be read
+   * (warnings with code `yaml-syntax` / `file-unreadable`, as upstream skips them), fields of
    * the wrong shape (the field is dropped), bad durations, secrets that failed to render.
    */
   diagnostics: Diagnostic[];

@@ -141,7 +141,7 @@ describe('loadWorkspace', () => {
     expect(Object.keys(ws.config.tasks)).toEqual(['ok']);
     expect(ws.files).toEqual(['.workflows/good.yaml']);
     expect(ws.diagnostics).toHaveLength(1);
-    expect(ws.diagnostics[0]).toMatchObject({ code: 'yaml-syntax', severity: 'error' });
+    expect(ws.diagnostics[0]).toMatchObject({ code: 'yaml-syntax', severity: 'warning' });
     expect(ws.diagnostics[0].location?.file).toBe('.workflows/bad.yaml');
     expect(ws.diagnostics[0].location?.line).toBeGreaterThanOrEqual(3);
   });

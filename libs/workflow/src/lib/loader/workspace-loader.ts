@@ -214,10 +214,10 @@ async function readFileText(
     return await fs.readFile(absFile, 'utf8');
   } catch (e) {
     diagnostics.push({
-      severity: 'error',
+      severity: 'warning',
       code: 'file-unreadable',
       path: '',
-      message: `skipped: ${(e as Error).message}`,
+      message: `cannot read the file: ${(e as Error).message}`,
       location: { file: rel, line: 1, column: 1 },
     });
     return undefined;

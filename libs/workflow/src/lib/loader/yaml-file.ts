@@ -12,7 +12,8 @@ export class YamlFile {
   ) {}
 
   /**
-   * Parses `text`; on syntax errors returns them as diagnostics (code `yaml-syntax`) instead.
+   * Parses `text`; on syntax errors returns them instead, as warnings with code `yaml-syntax`:
+   * like upstream, a broken file is skipped and the rest of the workspace still loads.
    * Merge keys (`<<: *anchor`) are honoured; duplicate keys are errors, as in upstream.
    */
   static parse(file: string, text: string): { file: YamlFile } | { errors: Diagnostic[] } {
@@ -28,7 +29,7 @@ export class YamlFile {
         errors: doc.errors.map((e) => {
           const pos = lines.linePos(e.pos[0]);
           return {
-            severity: 'error' as const,
+            severity: 'warning' as const,
             code: 'yaml-syntax' as const,
             path: '',
             message: `invalid YAML: ${firstLine(e.message)}`,
