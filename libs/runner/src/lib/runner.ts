@@ -1,16 +1,8 @@
 /** The seam between "a step must run" and how: a local shell, a container, a pod. */
-import type { JsonObject, JsonValue } from '@stroem/workflow';
+import type { JsonObject, JsonValue, RenderedScriptAction } from '@stroem/workflow';
 
 /** The action body after claim-time rendering (script, source, args and env already rendered). */
-export interface RunnableAction {
-  script?: string;
-  source?: string;
-  language?: string;
-  interpreter?: string;
-  dependencies?: string[];
-  args?: string[];
-  env?: Record<string, string>;
-}
+export type RunnableAction = RenderedScriptAction;
 
 /** Who is running: exported to the process as `STROEM_*` variables. */
 export interface StepIdentity {
