@@ -291,4 +291,30 @@ tasks:
     expect(stderr).not.toMatch(/EPIPE|internal error|at .*\.ts:\d+/);
     expect(processGone(grandchild)).toBe(true);
   });
+
+  it('retries a failed step as its retry policy allows, then fails once retries run out', async () => {
+    const root = workspace({
+      'w.yaml': `tasks:
+  flaky:
+    flow:
+      try:
+        type: script
+        script: |
+          n=$(cat runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > runs
+          [ "$n" -ge "{{ input.succeed_on }}" ]
+        input: { succeed_on: "{{ input.succeed_on }}" }
+        retry: { max_attempts: 2, delay: 1s }
+`,
+    });
+    const recovered = await stroem(['run', 'flaky', '-p', root, '-i', '{"succeed_on": 3}']);
+    expect(recovered.code).toBe(0);
+    expect(recovered.stdout).toMatch(/try\s+↻ attempt 1\/3 failed, retrying in 1s: Exit code: 1/);
+    expect(recovered.stdout).toMatch(/try\s+↻ attempt 2\/3 failed/);
+    expect(readFileSync(join(root, 'runs'), 'utf8').trim()).toBe('3');
+
+    const exhausted = await stroem(['run', 'flaky', '-p', root, '-i', '{"succeed_on": 99}']);
+    expect(exhausted.code).toBe(1);
+    expect(readFileSync(join(root, 'runs'), 'utf8').trim()).toBe('6');
+    expect(exhausted.stdout).toMatch(/\ntry\s+failed/);
+  });
 });

@@ -26,3 +26,4 @@ export { evaluateForEach, ForEachError, MAX_FOR_EACH_ITEMS } from './lib/templat
 export { stepContextKey } from './lib/template/step-context';
 export { didYouMean, nearNames } from './lib/suggest';
 export * from './lib/execution/render-contexts';
+export * from './lib/execution/retry-policy';

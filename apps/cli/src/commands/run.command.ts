@@ -75,6 +75,7 @@ export function registerRunCommand(program: Command): void {
         signal: controller.signal,
         onLog: (step, line) => printer.line(step, line),
         onStepStatus: (step) => printer.status(step),
+        onRetry: (step, retry) => printer.retry(step, retry),
       });
       try {
         const result = await executor.run();

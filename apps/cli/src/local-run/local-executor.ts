@@ -9,6 +9,7 @@ import {
   advanceSequentialLoop,
   claimContext,
   conditionContext,
+  effectiveRetry,
   evaluateCondition,
   evaluateForEach,
   jobVerdict,
@@ -17,6 +18,8 @@ import {
   prepareActionInput,
   promoteSteps,
   renderActionBody,
+  retryDelaySeconds,
+  shouldRetry,
   startLoop,
   type ConditionResult,
   type FlowStep,
@@ -63,11 +66,25 @@ export interface LocalExecutorOptions {
   /** Live log lines; `step` is the row name, prefixed by parent steps for sub-task runs. */
   onLog?: (step: string, line: LogLine) => void;
   onStepStatus?: (step: StepRecord) => void;
+  /** A failed step will run again after `delaySeconds` (its `retry` policy allows it). */
+  onRetry?: (step: StepRecord, retry: RetryNotice) => void;
   /** Sub-task nesting depth (0 for the top-level run). */
   depth?: number;
   /** Label prefix for log lines of a sub-task run. */
   logPrefix?: string;
 }
+
+export interface RetryNotice {
+  /** 1-based number of the run that failed. */
+  attempt: number;
+  /** Runs allowed in all: the first plus `max_attempts` retries. */
+  of: number;
+  delaySeconds: number;
+  error: string;
+}
+
+type StepOutcome =
+  { status: 'completed'; output: JsonValue } | { status: 'failed' | 'cancelled'; error: string };
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -250,7 +267,7 @@ export class LocalExecutor {
 
   private async execute(record: StepRecord): Promise<void> {
     try {
-      const outcome = await this.executeStep(record);
+      const outcome = await this.executeWithRetries(record);
       if (outcome.status === 'completed') {
         this.setStatus(record, 'completed', { output: outcome.output });
       } else {
@@ -262,11 +279,28 @@ export class LocalExecutor {
     if (record.loop) this.afterInstance(record);
   }
 
-  private async executeStep(
-    record: StepRecord,
-  ): Promise<
-    { status: 'completed'; output: JsonValue } | { status: 'failed' | 'cancelled'; error: string }
-  > {
+  /** Runs a step, and again while its retry policy allows (not for sub-task steps, as upstream). */
+  private async executeWithRetries(record: StepRecord): Promise<StepOutcome> {
+    const step = this.flow[record.flowStep];
+    const action = this.options.workspace.config.actions[step.action];
+    const retry = action?.type === 'task' ? undefined : effectiveRetry(step.retry, action?.retry);
+    for (let retries = 0; ; retries++) {
+      const outcome = await this.executeStep(record);
+      if (outcome.status !== 'failed' || !retry || !shouldRetry(retry, retries)) return outcome;
+      const delaySeconds = retryDelaySeconds(retry, retries);
+      this.options.onRetry?.(record, {
+        attempt: retries + 1,
+        of: retry.max_attempts + 1,
+        delaySeconds,
+        error: outcome.error,
+      });
+      if (!(await sleep(delaySeconds * 1000, this.options.signal))) {
+        return { status: 'cancelled', error: 'Job cancelled' };
+      }
+    }
+  }
+
+  private async executeStep(record: StepRecord): Promise<StepOutcome> {
     const { workspace, signal } = this.options;
     const config = workspace.config;
     const step = this.flow[record.flowStep];
@@ -325,9 +359,7 @@ export class LocalExecutor {
     record: StepRecord,
     taskName: string,
     input: JsonObject,
-  ): Promise<
-    { status: 'completed'; output: JsonValue } | { status: 'failed' | 'cancelled'; error: string }
-  > {
+  ): Promise<StepOutcome> {
     const depth = (this.options.depth ?? 0) + 1;
     if (depth >= MAX_TASK_DEPTH) {
       return { status: 'failed', error: `Maximum task nesting depth (${MAX_TASK_DEPTH}) exceeded` };
@@ -337,6 +369,7 @@ export class LocalExecutor {
     }
     const prefix = `${this.options.logPrefix ?? ''}${record.name}/`;
     const report = this.options.onStepStatus;
+    const retried = this.options.onRetry;
     const child = new LocalExecutor({
       ...this.options,
       taskName,
@@ -344,6 +377,7 @@ export class LocalExecutor {
       depth,
       logPrefix: prefix,
       onStepStatus: report && ((step) => report({ ...step, name: `${prefix}${step.name}` })),
+      onRetry: retried && ((step, r) => retried({ ...step, name: `${prefix}${step.name}` }, r)),
     });
     const result = await child.run();
     if (result.status === 'completed') return { status: 'completed', output: result.output };
@@ -387,4 +421,20 @@ function eachOf(record: StepRecord): Record<string, JsonValue> {
   return record.loop
     ? { each: { item: record.loop.item, index: record.loop.index, total: record.loop.total } }
     : {};
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -2,7 +2,7 @@
 import type { LogLine } from '@stroem/runner';
 import type { Styler } from '../output/style';
 import { formatDuration, oneLine } from '../output/table';
-import type { StepRecord } from './local-executor';
+import type { RetryNotice, StepRecord } from './local-executor';
 
 export class LogPrinter {
   constructor(
@@ -23,6 +23,15 @@ export class LogPrinter {
     } else {
       this.out.write(`${name} ${this.style('dim', '|')} ${line.text}\n`);
     }
+  }
+
+  retry(step: StepRecord, retry: RetryNotice): void {
+    const seconds = Number.isInteger(retry.delaySeconds)
+      ? retry.delaySeconds
+      : retry.delaySeconds.toFixed(1);
+    this.out.write(
+      `${this.style('cyan', this.pad(step.name))} ${this.style('yellow', `↻ attempt ${retry.attempt}/${retry.of} failed, retrying in ${seconds}s: ${oneLine(retry.error, 80)}`)}\n`,
+    );
   }
 
   status(step: StepRecord): void {
