@@ -3,6 +3,33 @@ import type { ValidationContext } from './validation-context';
 
 export type ActionField = keyof ActionDef;
 
+/** Fields that make an action run a process; neither an agent nor an approval gate takes them. */
+export const PROCESS_FIELDS: readonly ActionField[] = [
+  'cmd',
+  'script',
+  'source',
+  'image',
+  'runner',
+  'manifest',
+  'task',
+  'entrypoint',
+  'language',
+  'dependencies',
+  'interpreter',
+  'args',
+];
+
+/** Fields only an agent action takes. */
+export const AGENT_FIELDS: readonly ActionField[] = [
+  'provider',
+  'prompt',
+  'system_prompt',
+  'temperature',
+  'max_tokens',
+  'tools',
+  'max_turns',
+];
+
 /** Whether an optional field was written; empty lists count as absent where upstream defaults them. */
 export function isSet(action: ActionDef, field: ActionField): boolean {
   const value = action[field];

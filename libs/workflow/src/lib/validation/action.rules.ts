@@ -1,6 +1,6 @@
 import type { ActionDef, RetryConfig } from '../model/workflow.model';
 import { ACTION_TYPES } from '../model/workflow.model';
-import { forbidFields, requireField } from './action-fields';
+import { AGENT_FIELDS, forbidFields, PROCESS_FIELDS, requireField } from './action-fields';
 import { agentActionRules } from './agent.rules';
 import { didYouMean } from '../suggest';
 import type { ValidationContext } from './validation-context';
@@ -188,28 +188,7 @@ function approvalRules(ctx: ValidationContext, path: readonly string[], action: 
     ctx,
     path,
     action,
-    [
-      'cmd',
-      'script',
-      'source',
-      'image',
-      'runner',
-      'manifest',
-      'task',
-      'entrypoint',
-      'command',
-      'provider',
-      'prompt',
-      'system_prompt',
-      'temperature',
-      'max_tokens',
-      'tools',
-      'max_turns',
-      'language',
-      'dependencies',
-      'interpreter',
-      'args',
-    ],
+    [...PROCESS_FIELDS, 'command', ...AGENT_FIELDS],
     () => ' (an approval gate runs nothing)',
   );
 }

@@ -1,6 +1,6 @@
 import type { ActionDef } from '../model/workflow.model';
 import { checkTemplateSyntax } from '../template/render';
-import { forbidFields, requireField } from './action-fields';
+import { forbidFields, PROCESS_FIELDS, requireField } from './action-fields';
 import { nameCollisions } from './name-collisions';
 import type { ValidationContext } from './validation-context';
 
@@ -14,25 +14,8 @@ export function agentActionRules(
 ): void {
   requireField(ctx, path, action, 'provider', ' (an LLM provider id from the server config)');
   requireField(ctx, path, action, 'prompt');
-  forbidFields(
-    ctx,
-    path,
-    action,
-    [
-      'cmd',
-      'script',
-      'source',
-      'image',
-      'runner',
-      'manifest',
-      'task',
-      'language',
-      'entrypoint',
-      'dependencies',
-      'interpreter',
-      'args',
-    ],
-    (f) => (f === 'task' ? ` (give the agent tasks through 'tools: [{task: …}]')` : ''),
+  forbidFields(ctx, path, action, PROCESS_FIELDS, (f) =>
+    f === 'task' ? ` (give the agent tasks through 'tools: [{task: …}]')` : '',
   );
 
   const { temperature, max_turns: maxTurns } = action;
