@@ -219,6 +219,29 @@ tasks:
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('reads the job input from --input-file, and names a missing file', async () => {
+    const root = workspace({
+      'w.yaml':
+        'tasks:\n  t:\n    flow:\n      s:\n        type: script\n        input: { who: "{{ input.who }}" }\n        script: echo "hi {{ input.who }}"\n',
+      'input.json': '{"who": "Grace"}',
+    });
+    const ok = await stroem(['run', 't', '--path', root, '--input-file', join(root, 'input.json')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/\ns\s+\| hi Grace\n/);
+    const missing = await stroem([
+      'run',
+      't',
+      '--path',
+      root,
+      '--input-file',
+      join(root, 'nope.json'),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /^stroem: cannot read --input-file '.*nope\.json': no such file\n$/,
+    );
+  });
+
   it('refuses a missing workspace path and malformed YAML with exit 2', async () => {
     expect((await stroem(['run', 't', '--path', '/no/such/dir'])).code).toBe(2);
     const root = workspace({ 'w.yaml': 'tasks: {t: [\n' });

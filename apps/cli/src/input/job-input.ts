@@ -39,9 +39,16 @@ export function readJobInput(options: { input?: string; inputFile?: string }): J
     try {
       text = readFileSync(options.inputFile, 'utf8');
     } catch (err) {
-      throw new CliError(
-        `cannot read --input-file '${options.inputFile}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : (err as Error).message;
+      throw new CliError(`cannot read --input-file '${options.inputFile}': ${why}`);
     }
     return parseJobInput(text, `--input-file '${options.inputFile}'`);
   }
