@@ -18,7 +18,13 @@ module.exports = {
   transform: {
     '^.+\\.[tj]s$': [
       '@swc/jest',
-      { jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022' } },
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+      },
     ],
   },
   moduleNameMapper,
