@@ -1,0 +1,151 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadWorkerConfig, WorkerConfigError } from './worker-config';
+
+const TOKEN = 'a-worker-token-that-is-32-chars-long!';
+
+describe('worker config', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stroem-worker-config-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const file = async (yaml: string) => {
+    const path = join(dir, 'worker.yaml');
+    await writeFile(path, yaml);
+    return path;
+  };
+  const loadError = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(WorkerConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a config error');
+  };
+
+  it('fills in the defaults around the required server_url', async () => {
+    const config = loadWorkerConfig({
+      file: await file('server_url: http://server:8080/\n'),
+      env: {},
+    });
+    expect(config).toEqual({
+      serverUrl: 'http://server:8080',
+      workerName: hostname(),
+      maxConcurrent: 4,
+      pollIntervalSecs: 2,
+      claimWaitSecs: 20,
+      workspaceCacheDir: '.data/worker/workspaces',
+      capabilities: ['script'],
+      tags: [],
+      exclusive: false,
+      maxRetainedRevisions: 5,
+      requestTimeoutSecs: 30,
+      connectTimeoutSecs: 10,
+      drainTimeoutSecs: 30,
+    });
+  });
+
+  it('lets STROEM__<KEY> variables override the file, typed per key', async () => {
+    const path = await file(
+      ['server_url: http://file:8080', 'max_concurrent: 2', 'tags: [gpu]', ''].join('\n'),
+    );
+    const config = loadWorkerConfig({
+      file: path,
+      env: {
+        STROEM__SERVER_URL: 'http://env:9090',
+        STROEM__MAX_CONCURRENT: '8',
+        STROEM__WORKER_TOKEN: TOKEN,
+        STROEM__TAGS: 'gpu, eu-west',
+        STROEM__CAPABILITIES: '[script]',
+        STROEM__EXCLUSIVE: 'true',
+        STROEM__CLAIM_WAIT_SECS: '0',
+        STROEM_WORKER_CONFIG: 'ignored: not a STROEM__ key',
+      },
+    });
+    expect(config).toMatchObject({
+      serverUrl: 'http://env:9090',
+      maxConcurrent: 8,
+      workerToken: TOKEN,
+      tags: ['gpu', 'eu-west'],
+      capabilities: ['script'],
+      exclusive: true,
+      claimWaitSecs: 0,
+    });
+  });
+
+  it('works from the environment alone', () => {
+    const config = loadWorkerConfig({
+      env: { STROEM__SERVER_URL: 'https://stroem.example', STROEM__WORKER_NAME: 'w1' },
+    });
+    expect(config.serverUrl).toBe('https://stroem.example');
+    expect(config.workerName).toBe('w1');
+  });
+
+  it('accepts workspace_dir as the old name of workspace_cache_dir', async () => {
+    const path = await file('server_url: http://s\nworkspace_dir: /var/cache/stroem\n');
+    expect(loadWorkerConfig({ file: path, env: {} }).workspaceCacheDir).toBe('/var/cache/stroem');
+  });
+
+  it('accepts and ignores the upstream keys for runners this worker lacks', async () => {
+    const path = await file(
+      [
+        'server_url: http://s',
+        'runner_image: ghcr.io/fremvaerk/stroem-runner:latest',
+        'docker: { host: unix:///var/run/docker.sock }',
+        'kubernetes: { namespace: stroem }',
+        'agents: { providers: { claude: { type: anthropic, model: x } } }',
+        '',
+      ].join('\n'),
+    );
+    const env = { STROEM__KUBERNETES__NAMESPACE: 'other' };
+    expect(loadWorkerConfig({ file: path, env }).serverUrl).toBe('http://s');
+  });
+
+  it('rejects an unknown key in the file, naming it and the likely intended key', async () => {
+    const path = await file('server_url: http://s\nmax_concurent: 3\n');
+    expect(loadError(() => loadWorkerConfig({ file: path, env: {} }))).toBe(
+      `worker config: unknown key 'max_concurent' (from ${path}) (did you mean 'max_concurrent'?)`,
+    );
+  });
+
+  it('rejects an unknown STROEM__ variable, naming the variable', () => {
+    const env = { STROEM__SERVER_URL: 'http://s', STROEM__LISTEN: '0.0.0.0:8080' };
+    expect(loadError(() => loadWorkerConfig({ env }))).toBe(
+      "worker config: unknown key 'listen' (from STROEM__LISTEN)",
+    );
+  });
+
+  it('rejects a worker_token shorter than 32 characters', () => {
+    const env = { STROEM__SERVER_URL: 'http://s', STROEM__WORKER_TOKEN: 'too-short' };
+    expect(loadError(() => loadWorkerConfig({ env }))).toBe(
+      'worker config: worker_token must be at least 32 characters (got 9 from STROEM__WORKER_TOKEN)',
+    );
+  });
+
+  it('requires server_url', () => {
+    expect(loadError(() => loadWorkerConfig({ env: {} }))).toMatch(/server_url is required/);
+  });
+
+  it.each([
+    ['STROEM__MAX_CONCURRENT', 'four', /max_concurrent must be a whole number ≥ 1/],
+    ['STROEM__MAX_CONCURRENT', '0', /max_concurrent must be a whole number ≥ 1/],
+    ['STROEM__EXCLUSIVE', 'maybe', /exclusive must be true or false/],
+    ['STROEM__SERVER_URL', 'server:8080', /server_url must be an http\(s\) URL/],
+    ['STROEM__CAPABILITIES', 'script,gpu', /unknown capability 'gpu'/],
+    ['STROEM__CLAIM_WAIT_SECS', '60', /claim_wait_secs must be from 0 to 30/],
+  ])('rejects %s=%s with one line naming the key', (name, value, message) => {
+    const env = { STROEM__SERVER_URL: 'http://s', [name]: value };
+    const error = loadError(() => loadWorkerConfig({ env }));
+    expect(error).toMatch(message);
+    expect(error).not.toContain('\n');
+  });
+
+  it('reports a file that is not YAML', async () => {
+    const path = await file('server_url: [unclosed\n');
+    expect(loadError(() => loadWorkerConfig({ file: path, env: {} }))).toMatch(/is not valid YAML/);
+  });
+});

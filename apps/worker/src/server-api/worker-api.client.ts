@@ -1,0 +1,81 @@
+/** The server's worker protocol (`/worker/…`, reference §3.4), one method per endpoint. */
+import {
+  ServerConnection,
+  type ServerConnectionOptions,
+  type StreamResponse,
+} from './server-connection';
+import type {
+  CancelledResponse,
+  ClaimRequest,
+  ClaimResponse,
+  CompleteStepRequest,
+  LogsRequest,
+  RegisterRequest,
+  RegisterResponse,
+} from './worker-protocol';
+
+const enc = encodeURIComponent;
+
+export class WorkerApiClient {
+  private readonly connection: ServerConnection;
+
+  constructor(options: ServerConnectionOptions) {
+    this.connection = new ServerConnection(options);
+  }
+
+  register(body: RegisterRequest): Promise<RegisterResponse> {
+    return this.connection.postJson('/worker/register', body);
+  }
+
+  async heartbeat(workerId: string): Promise<void> {
+    await this.connection.postJson('/worker/heartbeat', { worker_id: workerId });
+  }
+
+  /** A long-poll: the server may hold it up to `wait_secs`, so it gets that much extra time. */
+  claim(body: ClaimRequest, signal: AbortSignal, requestTimeoutMs: number): Promise<ClaimResponse> {
+    return this.connection.postJson('/worker/jobs/claim', body, {
+      signal,
+      timeoutMs: body.wait_secs * 1000 + requestTimeoutMs,
+    });
+  }
+
+  async startStep(jobId: string, stepName: string, workerId: string): Promise<void> {
+    await this.connection.postJson(`/worker/jobs/${enc(jobId)}/steps/${enc(stepName)}/start`, {
+      worker_id: workerId,
+    });
+  }
+
+  async appendLogs(jobId: string, body: LogsRequest): Promise<void> {
+    await this.connection.postJson(`/worker/jobs/${enc(jobId)}/logs`, body);
+  }
+
+  async isCancelled(jobId: string): Promise<boolean> {
+    const answer = await this.connection.getJson<CancelledResponse>(
+      `/worker/jobs/${enc(jobId)}/cancelled`,
+    );
+    return answer?.cancelled === true;
+  }
+
+  async completeStep(jobId: string, stepName: string, body: CompleteStepRequest): Promise<void> {
+    await this.connection.postJson(
+      `/worker/jobs/${enc(jobId)}/steps/${enc(stepName)}/complete`,
+      body,
+    );
+  }
+
+  /** `GET /worker/workspace/{ws}.tar.gz[?revision=R]`, with `If-None-Match` when we hold one. */
+  downloadWorkspace(
+    workspace: string,
+    revision: string | undefined,
+    ifNoneMatch: string | undefined,
+  ): Promise<StreamResponse> {
+    const query = revision ? `?revision=${enc(revision)}` : '';
+    return this.connection.stream(`/worker/workspace/${enc(workspace)}.tar.gz${query}`, {
+      headers: ifNoneMatch ? { 'if-none-match': `"${ifNoneMatch}"` } : {},
+    });
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+}

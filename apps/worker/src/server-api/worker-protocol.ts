@@ -1,0 +1,72 @@
+/**
+ * The request and response bodies of the server's worker protocol (reference §3.4). Declared
+ * here until `libs/api-client` carries the worker endpoints; then they come from there.
+ */
+import type { JsonValue } from '@stroem/workflow';
+
+export interface RegisterRequest {
+  name: string;
+  capabilities: string[];
+  tags: string[];
+  exclusive: boolean;
+  version: string;
+}
+
+export interface RegisterResponse {
+  worker_id: string;
+}
+
+export interface ClaimRequest {
+  worker_id: string;
+  capabilities: string[];
+  tags: string[];
+  exclusive: boolean;
+  /** Our extension: the server may park the claim this long, answering when a step is ready. */
+  wait_secs: number;
+}
+
+/** A claimed step; with no work every field is null. */
+export interface ClaimResponse {
+  workspace: string | null;
+  job_id: string | null;
+  task_name: string | null;
+  step_name: string | null;
+  action_name: string | null;
+  action_type: string | null;
+  action_image: string | null;
+  /** The rendered ActionDef: script/source/env/args rendered, language, interpreter, deps. */
+  action_spec: Record<string, JsonValue> | null;
+  input: JsonValue;
+  runner: string | null;
+  timeout_secs?: number | null;
+  revision?: string | null;
+}
+
+/** A claim that carries work. */
+export interface ClaimedStep extends ClaimResponse {
+  workspace: string;
+  job_id: string;
+  step_name: string;
+}
+
+export interface LogLineBody {
+  /** RFC 3339 time the line was read. */
+  ts: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface LogsRequest {
+  step_name: string;
+  lines: LogLineBody[];
+}
+
+export interface CompleteStepRequest {
+  exit_code: number;
+  output: JsonValue;
+  error?: string;
+}
+
+export interface CancelledResponse {
+  cancelled: boolean;
+}
