@@ -1,0 +1,39 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ConfigModule } from './config/config.module';
+import type { ServerConfig } from './config/server-config';
+import { DatabaseModule } from './database/database.module';
+import { ApiExceptionFilter } from './errors/api-exception.filter';
+import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { LogsModule } from './logs/logs.module';
+import { OrchestratorModule } from './orchestrator/orchestrator.module';
+import { TasksModule } from './tasks/tasks.module';
+import { WorkerApiModule } from './worker-api/worker-api.module';
+import { WorkersModule } from './workers/workers.module';
+import { WorkspaceModule } from './workspace/workspace.module';
+import { WorkspacesModule } from './workspaces/workspaces.module';
+
+@Module({})
+export class AppModule {
+  /** `databaseUrl` is the configured one or the embedded server's. */
+  static register(config: ServerConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.register(config),
+        DatabaseModule.register(databaseUrl),
+        WorkspaceModule,
+        LogsModule,
+        OrchestratorModule,
+        WorkerApiModule,
+        TasksModule,
+        WorkspacesModule,
+        JobsModule,
+        WorkersModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadServerConfig } from './config-loader';
+
+const cwd = mkdtempSync(path.join(tmpdir(), 'stroem-config-'));
+const load = (env: NodeJS.ProcessEnv = {}, argv: string[] = []) =>
+  loadServerConfig({ argv, env, cwd });
+
+describe('loadServerConfig', () => {
+  it('has working defaults: port 8080, embedded database, the example workspace', () => {
+    const config = load();
+    expect(config.listen).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(config.db.url).toBeUndefined();
+    expect(config.db.embedded).toEqual({ data_dir: path.join(cwd, '.data/pg'), port: 54329 });
+    expect(config.workspaces['default'].path).toMatch(/examples\/default$/);
+    expect(config.log_storage.local_dir).toBe(path.join(cwd, '.data/logs'));
+    expect(config.worker_token).toBeUndefined();
+  });
+
+  it('reads a YAML file and lets STROEM__ variables override it', () => {
+    const file = path.join(cwd, 'server.yaml');
+    writeFileSync(
+      file,
+      'listen: "127.0.0.1:9000"\ndb:\n  url: postgres://a/b\nworkspaces:\n  ops: { type: folder, path: ./ops }\ndefault_step_timeout: 5m\n',
+    );
+    const config = load(
+      { STROEM__LISTEN: '0.0.0.0:9100', STROEM__WORKSPACES__OPS__PATH: '/srv/ops' },
+      ['--config', file],
+    );
+    expect(config.listen.port).toBe(9100);
+    expect(config.db.url).toBe('postgres://a/b');
+    expect(config.workspaces).toEqual({
+      ops: { type: 'folder', path: '/srv/ops', poll_interval_secs: 30 },
+    });
+    expect(config.default_step_timeout).toBe(300);
+  });
+
+  it('takes DATABASE_URL when db.url is not set', () => {
+    expect(load({ DATABASE_URL: 'postgres://x/y' }).db.url).toBe('postgres://x/y');
+  });
+
+  it('names the key of a bad value', () => {
+    expect(() => load({ STROEM__WORKER_TOKEN: 'short' })).toThrow(
+      new ConfigError('worker_token: must be at least 32 characters'),
+    );
+    expect(() => load({ STROEM__LISTEN: 'nope' })).toThrow(/^listen: /);
+    expect(() => load({ STROEM__DEFAULT_STEP_TIMEOUT: '48h' })).toThrow(/^default_step_timeout: /);
+    expect(() => load({ STROEM__WORKSPACES__X__TYPE: 'git' })).toThrow(/^workspaces\.x\.type: /);
+    expect(() => load({ STROEM_CONFIG: '/nonexistent.yaml' })).toThrow(/config file/);
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * One config loader: a YAML file (`--config` / `STROEM_CONFIG`, optional) with `STROEM__A__B`
+ * environment overrides (`__` separates levels, names lower-cased), validated once at start-up.
+ * A bad value throws ConfigError naming the key.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseDuration } from '@stroem/workflow';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_EMBEDDED_PORT } from '@stroem/db';
+import type { FolderWorkspaceConfig, ServerConfig } from './server-config';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Raw = Record<string, unknown>;
+
+const REPO_ROOT = path.resolve(__dirname, '../../../../..');
+const MAX_STEP_TIMEOUT = 24 * 3600;
+const MAX_JOB_TIMEOUT = 7 * 24 * 3600;
+const ENV_PREFIX = 'STROEM__';
+
+export interface ConfigSources {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+function configFileFrom(sources: ConfigSources): string | undefined {
+  const i = sources.argv.indexOf('--config');
+  if (i >= 0) {
+    const value = sources.argv[i + 1];
+    if (!value) throw new ConfigError('--config needs a file path');
+    return value;
+  }
+  const eq = sources.argv.find((a) => a.startsWith('--config='));
+  return eq ? eq.slice('--config='.length) : sources.env['STROEM_CONFIG'] || undefined;
+}
+
+function readConfigFile(file: string, cwd: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: invalid YAML: ${(err as Error).message}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (!isObject(value)) throw new ConfigError(`config file ${file}: must be a mapping`);
+  return value;
+}
+
+function isObject(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `STROEM__WORKSPACES__DEFAULT__PATH=/x` ⇒ `workspaces.default.path = '/x'`. */
+function applyEnvOverrides(raw: Raw, env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    const keys = name.slice(ENV_PREFIX.length).toLowerCase().split('__').filter(Boolean);
+    if (keys.length === 0) continue;
+    let node = raw;
+    for (const key of keys.slice(0, -1)) {
+      if (!isObject(node[key])) node[key] = {};
+      node = node[key] as Raw;
+    }
+    node[keys[keys.length - 1]] = value;
+  }
+}
+
+class Reader {
+  constructor(private readonly raw: Raw) {}
+
+  get(keyPath: string): unknown {
+    let node: unknown = this.raw;
+    for (const key of keyPath.split('.')) node = isObject(node) ? node[key] : undefined;
+    return node;
+  }
+
+  string(keyPath: string): string | undefined {
+    const value = this.get(keyPath);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new ConfigError(`${keyPath}: expected a string`);
+    return String(value);
+  }
+
+  integer(keyPath: string, min: number, max: number): number | undefined {
+    const value = this.string(keyPath);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new ConfigError(
+        `${keyPath}: expected an integer from ${min} to ${max}, got '${value}'`,
+      );
+    return n;
+  }
+
+  duration(keyPath: string, max: number): number | undefined {
+    const value = this.get(keyPath);
+    if (value === undefined || value === null || value === '') return undefined;
+    const asNumber = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+    const parsed = parseDuration(asNumber);
+    if ('error' in parsed) throw new ConfigError(`${keyPath}: ${parsed.error}`);
+    if (parsed.seconds <= 0 || parsed.seconds > max)
+      throw new ConfigError(`${keyPath}: must be between 1s and ${max}s`);
+    return parsed.seconds;
+  }
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`listen: expected host:port, got '${value}'`);
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1') || '0.0.0.0', port };
+}
+
+function readWorkspaces(reader: Reader, cwd: string): Record<string, FolderWorkspaceConfig> {
+  const section = reader.get('workspaces');
+  if (section === undefined || section === null) {
+    return {
+      default: {
+        type: 'folder',
+        path: path.join(REPO_ROOT, 'examples/default'),
+        poll_interval_secs: 30,
+      },
+    };
+  }
+  if (!isObject(section)) throw new ConfigError('workspaces: expected a mapping of name → source');
+  const out: Record<string, FolderWorkspaceConfig> = {};
+  for (const name of Object.keys(section)) {
+    const key = `workspaces.${name}`;
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ConfigError(`${key}: invalid workspace name`);
+    const type = reader.string(`${key}.type`) ?? 'folder';
+    if (type !== 'folder')
+      throw new ConfigError(`${key}.type: '${type}' is not supported yet (only 'folder')`);
+    const dir = reader.string(`${key}.path`);
+    if (!dir) throw new ConfigError(`${key}.path: required for a folder workspace`);
+    out[name] = {
+      type: 'folder',
+      path: path.resolve(cwd, dir),
+      poll_interval_secs: reader.integer(`${key}.poll_interval_secs`, 1, 86400) ?? 30,
+    };
+  }
+  return out;
+}
+
+export function loadServerConfig(sources: ConfigSources): ServerConfig {
+  const file = configFileFrom(sources);
+  const raw = file ? readConfigFile(file, sources.cwd) : {};
+  applyEnvOverrides(raw, sources.env);
+  const reader = new Reader(raw);
+
+  const workerToken = reader.string('worker_token');
+  if (workerToken !== undefined && workerToken.length < 32)
+    throw new ConfigError('worker_token: must be at least 32 characters');
+
+  return {
+    listen: parseListen(reader.string('listen') ?? '0.0.0.0:8080'),
+    db: {
+      url: reader.string('db.url') ?? (sources.env['DATABASE_URL'] || undefined),
+      embedded: {
+        data_dir: path.resolve(sources.cwd, reader.string('db.embedded.data_dir') ?? '.data/pg'),
+        port: reader.integer('db.embedded.port', 1, 65535) ?? DEFAULT_EMBEDDED_PORT,
+      },
+    },
+    workspaces: readWorkspaces(reader, sources.cwd),
+    worker_token: workerToken,
+    log_storage: {
+      local_dir: path.resolve(sources.cwd, reader.string('log_storage.local_dir') ?? '.data/logs'),
+    },
+    default_step_timeout: reader.duration('default_step_timeout', MAX_STEP_TIMEOUT),
+    default_job_timeout: reader.duration('default_job_timeout', MAX_JOB_TIMEOUT),
+  };
+}

@@ -1,0 +1,21 @@
+import type { LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import type { ServerConfig } from './config/server-config';
+
+/** The Nest application, not yet listening (main.ts and the tests share this). */
+export async function createApp(
+  config: ServerConfig,
+  databaseUrl: string,
+  logger: LoggerService | false,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config, databaseUrl),
+    { logger, bodyParser: false, abortOnError: false },
+  );
+  // Every body is read as JSON whatever its content type; an unparsable one is a 400.
+  app.useBodyParser('json', { type: () => true, limit: '10mb' });
+  await app.init();
+  return app;
+}

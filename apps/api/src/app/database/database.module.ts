@@ -1,0 +1,70 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import {
+  ClaimRepository,
+  createDataSource,
+  JobLockRepository,
+  JobRepository,
+  WorkerRepository,
+} from '@stroem/db';
+import type { DataSource } from 'typeorm';
+
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+/** The connection URL, for the dedicated LISTEN connection. */
+export const DATABASE_URL = Symbol('DATABASE_URL');
+
+class DataSourceCloser implements OnApplicationShutdown {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
+
+const repository = <T>(cls: new (ds: DataSource) => T) => ({
+  provide: cls,
+  useFactory: (ds: DataSource) => new cls(ds),
+  inject: [DATA_SOURCE],
+});
+
+/** The DataSource (migrated at start) and the libs/db repositories, for every module. */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static register(url: string): DynamicModule {
+    const providers = [
+      { provide: DATABASE_URL, useValue: url },
+      {
+        provide: DATA_SOURCE,
+        useFactory: async () => {
+          const ds = createDataSource(url);
+          await ds.initialize();
+          await ds.runMigrations({ transaction: 'each' });
+          return ds;
+        },
+      },
+      DataSourceCloser,
+      repository(JobRepository),
+      repository(JobLockRepository),
+      repository(ClaimRepository),
+      repository(WorkerRepository),
+    ];
+    return {
+      module: DatabaseModule,
+      providers,
+      exports: [
+        DATABASE_URL,
+        DATA_SOURCE,
+        JobRepository,
+        JobLockRepository,
+        ClaimRepository,
+        WorkerRepository,
+      ],
+    };
+  }
+}

@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { JobRepository, type JobListFilter } from '@stroem/db';
+import { JOB_STATUSES } from '@stroem/workflow';
+import { invalid, notFound, requireJobId } from '../errors/domain-errors';
+import { JobLogService } from '../logs/job-log.service';
+import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
+import { jobDetail, jobListItem } from './job-views';
+import { redactor } from './secret-redaction';
+
+const SOURCE_TYPES = [
+  'api',
+  'trigger',
+  'webhook',
+  'task',
+  'hook',
+  'user',
+  'mcp',
+  'agent_tool',
+  'event_source',
+  'retry',
+  'upload',
+  'rerun',
+  'restart',
+];
+const MAX_SEARCH = 200;
+
+export interface JobListQuery {
+  workspace?: string;
+  task_name?: string;
+  status?: string;
+  source_type?: string;
+  search?: string;
+  limit?: string;
+  offset?: string;
+}
+
+export function pageParam(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  max: number,
+): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw invalid(`${name} must be a non-negative integer`);
+  return Math.min(n, max);
+}
+
+/** Job lists, detail, logs and counts for the REST API. */
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly logs: JobLogService,
+    private readonly workspaces: WorkspaceRegistry,
+  ) {}
+
+  async list(query: JobListQuery) {
+    if (query.status && !(JOB_STATUSES as readonly string[]).includes(query.status))
+      throw invalid(`Invalid status '${query.status}'`);
+    if (query.source_type && !SOURCE_TYPES.includes(query.source_type))
+      throw invalid(`Invalid source_type '${query.source_type}'`);
+    if (query.task_name && !query.workspace) throw invalid('task_name requires workspace');
+    if (query.task_name && query.search) throw invalid('task_name cannot be combined with search');
+    if (query.search && query.search.length > MAX_SEARCH)
+      throw invalid(`search must be at most ${MAX_SEARCH} characters`);
+    const filter: JobListFilter = {
+      workspace: query.workspace || undefined,
+      taskName: query.task_name || undefined,
+      status: query.status || undefined,
+      sourceType: query.source_type || undefined,
+      search: query.search || undefined,
+      limit: Math.max(1, pageParam(query.limit, 'limit', 50, 1000)),
+      offset: pageParam(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER),
+    };
+    const { items, total } = await this.jobs.list(filter);
+    return { items: items.map(jobListItem), total };
+  }
+
+  async detail(jobId: string) {
+    const found = await this.jobs.findWithSteps(requireJobId(jobId));
+    if (!found) throw notFound('Job not found');
+    const secrets = this.workspaces.get(found.job.workspace)?.current?.config.secrets ?? {};
+    const redact = redactor(secrets);
+    const view = jobDetail(found.job, found.steps);
+    return {
+      ...view,
+      input: redact(view.input),
+      raw_input: redact(view.raw_input),
+      output: redact(view.output),
+      steps: view.steps.map((s) => ({
+        ...s,
+        input: redact(s.input),
+        output: redact(s.output),
+        error_message: redact(s.error_message),
+      })),
+    };
+  }
+
+  async logsOf(jobId: string, step?: string): Promise<{ logs: string }> {
+    const id = requireJobId(jobId);
+    if (!(await this.jobs.find(id))) throw notFound('Job not found');
+    return {
+      logs: step === undefined ? await this.logs.read(id) : await this.logs.readStep(id, step),
+    };
+  }
+
+  stats() {
+    return this.jobs.countByStatus();
+  }
+}

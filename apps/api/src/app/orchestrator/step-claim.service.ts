@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { ClaimRepository, JobRepository, type ClaimedStep, type ClaimRequest } from '@stroem/db';
+import {
+  claimContext,
+  type ActionDef,
+  type JsonObject,
+  type JsonValue,
+  type StepView,
+} from '@stroem/workflow';
+import { unprocessable } from '../errors/domain-errors';
+import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
+import { renderClaimedAction, templateErrorMessage, type RenderedAction } from './action-rendering';
+import { StepCompletionService } from './step-completion.service';
+
+/** The claim response of reference §3.4 (work found). */
+export interface ClaimedWork {
+  workspace: string;
+  job_id: string;
+  task_name: string;
+  step_name: string;
+  action_name: string;
+  action_type: string;
+  action_image: string | null;
+  action_spec: JsonObject;
+  input: JsonObject;
+  runner: string;
+  timeout_secs: number | null;
+  revision: string | null;
+}
+
+/**
+ * Hands a ready step to a worker: the one-statement claim, then claim-time rendering. A render
+ * error fails the step (and so the job, through orchestration) and answers 422.
+ */
+@Injectable()
+export class StepClaimService {
+  constructor(
+    private readonly claims: ClaimRepository,
+    private readonly jobs: JobRepository,
+    private readonly workspaces: WorkspaceRegistry,
+    private readonly completion: StepCompletionService,
+  ) {}
+
+  async claim(req: ClaimRequest): Promise<ClaimedWork | null> {
+    const claimed = await this.claims.claim(req);
+    if (!claimed) return null;
+    const { step } = claimed;
+    let rendered: RenderedAction;
+    try {
+      rendered = await this.render(claimed);
+    } catch (err) {
+      const message = templateErrorMessage(err);
+      await this.completion.fail(step.jobId, step.stepName, message);
+      throw unprocessable(`Step '${step.stepName}' of job ${step.jobId}: ${message}`);
+    }
+    await this.claims.savePreparedInput(step.jobId, step.stepName, rendered.input);
+    return {
+      workspace: step.actionWorkspace ?? claimed.workspace,
+      job_id: step.jobId,
+      task_name: claimed.taskName,
+      step_name: step.stepName,
+      action_name: step.actionName,
+      action_type: step.actionType,
+      action_image: rendered.image,
+      action_spec: rendered.spec,
+      input: rendered.input,
+      runner: step.runner,
+      timeout_secs: step.timeoutSecs,
+      revision: step.actionRevision ?? claimed.revision,
+    };
+  }
+
+  private async render(claimed: ClaimedStep): Promise<RenderedAction> {
+    const { step } = claimed;
+    const config = this.workspaces.get(claimed.workspace)?.current?.config;
+    if (!config) throw new Error(`workspace '${claimed.workspace}' is not loaded`);
+    const rows = (await this.jobs.findWithSteps(step.jobId))?.steps ?? [];
+    const views = new Map<string, StepView>(
+      rows.map((r) => [r.stepName, { status: r.status, output: r.output ?? undefined }]),
+    );
+    const loop =
+      step.loopSource !== null
+        ? {
+            item: step.loopItem as JsonValue,
+            index: step.loopIndex ?? 0,
+            total: step.loopTotal ?? 0,
+          }
+        : undefined;
+    const context = claimContext(claimed.jobInput, views, config, loop);
+    return renderClaimedAction(
+      step.actionSpec as unknown as ActionDef,
+      step.input ?? {},
+      context,
+      claimed.jobInput,
+      config,
+    );
+  }
+}

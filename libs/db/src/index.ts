@@ -1,0 +1,28 @@
+export { createDataSource, ENTITIES, MIGRATIONS } from './lib/data-source';
+export { WorkerEntity } from './lib/entities/worker.entity';
+export { JobEntity } from './lib/entities/job.entity';
+export { JobStepEntity } from './lib/entities/job-step.entity';
+export type { RetryHistoryEntry } from './lib/entities/job-step.entity';
+export { WorkerRepository } from './lib/repositories/worker.repository';
+export type { WorkerRegistration } from './lib/repositories/worker.repository';
+export { JobRepository } from './lib/repositories/job.repository';
+export type {
+  JobListFilter,
+  JobStatusCounts,
+  JobWithSteps,
+} from './lib/repositories/job.repository';
+export {
+  ClaimRepository,
+  SERVER_DISPATCHED_ACTION_TYPES,
+} from './lib/repositories/claim.repository';
+export type { ClaimRequest, ClaimedStep } from './lib/repositories/claim.repository';
+export { JobLockRepository } from './lib/repositories/job-lock.repository';
+export type { LockedJob } from './lib/repositories/job-lock.repository';
+export { STEP_READY_CHANNEL } from './lib/step-ready-notice';
+export {
+  DEFAULT_EMBEDDED_PORT,
+  EMBEDDED_DATABASE,
+  EmbeddedPostgresError,
+  startEmbeddedPostgres,
+} from './lib/embedded-postgres';
+export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from './lib/embedded-postgres';

@@ -1,0 +1,26 @@
+import { DataSource } from 'typeorm';
+import { InitialSchema1767225600000 } from '../migrations/1767225600000-InitialSchema';
+import { JobStepEntity } from './entities/job-step.entity';
+import { JobEntity } from './entities/job.entity';
+import { WorkerEntity } from './entities/worker.entity';
+
+export const ENTITIES = [WorkerEntity, JobEntity, JobStepEntity];
+export const MIGRATIONS = [InitialSchema1767225600000];
+
+/**
+ * The one TypeORM DataSource definition (not yet initialised). The schema comes only from the
+ * versioned migrations: `synchronize` stays off; call `runMigrations()` after `initialize()`.
+ */
+export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    poolSize: options.poolSize ?? 10,
+  });
+}

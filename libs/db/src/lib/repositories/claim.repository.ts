@@ -1,0 +1,102 @@
+import type { JsonObject } from '@stroem/workflow';
+import type { DataSource } from 'typeorm';
+import { JobStepEntity } from '../entities/job-step.entity';
+import { row } from '../row';
+import { notifyStepReady } from '../step-ready-notice';
+
+/** What a worker offers when it asks for work (from the claim request, not the worker row). */
+export interface ClaimRequest {
+  workerId: string;
+  capabilities: string[];
+  tags: string[];
+  exclusive: boolean;
+}
+
+/** A step just claimed, with the job fields the claim response and rendering need. */
+export interface ClaimedStep {
+  step: JobStepEntity;
+  workspace: string;
+  taskName: string;
+  revision: string | null;
+  jobInput: JsonObject;
+}
+
+/** Action types the server runs itself; no worker ever claims them (agent is claimable, §5.3). */
+export const SERVER_DISPATCHED_ACTION_TYPES = ['task', 'approval', 'event_source'];
+
+/**
+ * One statement: pick the oldest ready step this worker may run — retry delay passed, ability
+ * in the worker's capabilities, the step's tags a subset of the worker's, and for an exclusive
+ * worker its tags a subset of the step's — lock it, skipping rows other claims hold, and mark it
+ * running. Two concurrent claims never get the same step.
+ */
+const CLAIM_SQL = `
+UPDATE job_step s
+   SET status = 'running', worker_id = $1, started_at = now()
+  FROM job j
+ WHERE j.job_id = s.job_id
+   AND (s.job_id, s.step_name) = (
+         SELECT c.job_id, c.step_name
+           FROM job_step c
+          WHERE c.status = 'ready'
+            AND (c.retry_at IS NULL OR c.retry_at <= now())
+            AND $2::jsonb @> jsonb_build_array(c.required_ability)
+            AND c.required_tags <@ $3::jsonb
+            AND (NOT $4::boolean OR $3::jsonb <@ c.required_tags)
+            AND c.action_type <> ALL ($5::text[])
+          ORDER BY c.ready_at NULLS FIRST, c.job_id, c.step_name
+          LIMIT 1
+            FOR UPDATE SKIP LOCKED)
+RETURNING s.job_id, s.step_name, j.workspace, j.task_name, j.revision, j.input AS job_input`;
+
+export class ClaimRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async claim(req: ClaimRequest): Promise<ClaimedStep | null> {
+    const result = await this.ds.query(CLAIM_SQL, [
+      req.workerId,
+      JSON.stringify(req.capabilities),
+      JSON.stringify(req.tags),
+      req.exclusive,
+      SERVER_DISPATCHED_ACTION_TYPES,
+    ]);
+    const rows = result[0] as {
+      job_id: string;
+      step_name: string;
+      workspace: string;
+      task_name: string;
+      revision: string | null;
+      job_input: JsonObject | null;
+    }[];
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    await this.ds.query(
+      `UPDATE job SET status = 'running', worker_id = $2, started_at = COALESCE(started_at, now())
+        WHERE job_id = $1 AND status = 'pending'`,
+      [row.job_id, req.workerId],
+    );
+    const step = await this.ds
+      .getRepository(JobStepEntity)
+      .findOneOrFail({ where: { jobId: row.job_id, stepName: row.step_name } });
+    return {
+      step,
+      workspace: row.workspace,
+      taskName: row.task_name,
+      revision: row.revision,
+      jobInput: row.job_input ?? {},
+    };
+  }
+
+  /** Wakes parked claims everywhere (e.g. when a retry delay has passed). */
+  async announceReady(jobId: string): Promise<void> {
+    await notifyStepReady(this.ds.manager, jobId);
+  }
+
+  /**
+   * The prepared action input replaces the flow step's input map (the job detail then shows
+   * what the step ran with). The rendered action is only sent, never stored: it may hold secrets.
+   */
+  async savePreparedInput(jobId: string, stepName: string, input: JsonObject): Promise<void> {
+    await this.ds.getRepository(JobStepEntity).update({ jobId, stepName }, row({ input }));
+  }
+}
