@@ -38,6 +38,9 @@ export default [
               onlyDependOnLibsWithTags: ['type:domain', 'type:runtime', 'type:api-client'],
             },
             { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['type:api-client'] },
+            // The e2e tests start real processes; from the libs they take only the test-database
+            // harness (@stroem/db/testing).
+            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['type:data-access'] },
           ],
         },
       ],

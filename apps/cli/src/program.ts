@@ -3,11 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerActionsCommand } from './commands/actions.command';
+import { registerDevCommand } from './commands/dev.command';
 import { registerInspectCommand } from './commands/inspect.command';
 import { registerRunCommand } from './commands/run.command';
+import { registerServerCommand } from './commands/server.command';
 import { registerTasksCommand } from './commands/tasks.command';
 import { registerTriggersCommand } from './commands/triggers.command';
 import { registerValidateCommand } from './commands/validate.command';
+import { registerWorkerCommand } from './commands/worker.command';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
@@ -18,7 +21,9 @@ function packageVersion(): string {
 
 export function buildProgram(): Command {
   const program = new Command('stroem')
-    .description('Strøm workflow orchestration — local tools: validate, inspect and run workspaces')
+    .description(
+      'Strøm workflow orchestration — validate, inspect and run workspaces; start the server and workers',
+    )
     .version(packageVersion(), '-V, --version')
     .option('-p, --path <path>', 'workspace folder for every command', undefined)
     .enablePositionalOptions()
@@ -30,6 +35,9 @@ export function buildProgram(): Command {
   registerTriggersCommand(program);
   registerInspectCommand(program);
   registerRunCommand(program);
+  registerDevCommand(program);
+  registerServerCommand(program);
+  registerWorkerCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
