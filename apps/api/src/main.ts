@@ -3,6 +3,7 @@
  * env; without a database URL it starts the embedded PostgreSQL first (and stops it last).
  */
 import 'reflect-metadata';
+import { resolve } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@stroem/db';
 import { ConfigError, loadServerConfig } from './app/config/config-loader';
 import { createApp } from './app/create-app';
@@ -29,6 +30,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       `no db.url or DATABASE_URL configured: starting embedded PostgreSQL (data: ${data_dir}, port ${port})`,
     );
     embedded = await startEmbeddedPostgres({ dataDir: data_dir, port });
+    if (embedded.dataDir !== resolve(data_dir)) {
+      logger.warn(
+        `embedded PostgreSQL keeps its data in ${embedded.dataDir}: the postgres system user cannot reach ${resolve(data_dir)}`,
+      );
+    }
     databaseUrl = embedded.url;
   }
   if (!config.worker_token) {
@@ -53,8 +59,10 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exit(0);
     }
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `on`, not `once`: a second Ctrl-C (npm forwards one too) must not kill us mid-shutdown
+  // and leave the embedded database running.
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 if (require.main === module) {

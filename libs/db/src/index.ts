@@ -23,6 +23,7 @@ export {
   DEFAULT_EMBEDDED_PORT,
   EMBEDDED_DATABASE,
   EmbeddedPostgresError,
+  reachableDataDir,
   startEmbeddedPostgres,
 } from './lib/embedded-postgres';
 export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from './lib/embedded-postgres';

