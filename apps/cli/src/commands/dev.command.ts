@@ -108,7 +108,7 @@ export function registerDevCommand(program: Command): void {
         ? 'STROEM__DB__URL'
         : process.env['DATABASE_URL']
           ? 'DATABASE_URL'
-          : `embedded PostgreSQL (data in ${join(dataDir, 'pg')})`;
+          : `embedded PostgreSQL, started by the server (its first log lines say where the data is)`;
 
       let stopping = false;
       let worker: ServiceProcess | undefined;
