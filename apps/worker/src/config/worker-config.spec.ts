@@ -113,10 +113,20 @@ describe('worker config', () => {
   });
 
   it('rejects an unknown STROEM__ variable, naming the variable', () => {
-    const env = { STROEM__SERVER_URL: 'http://s', STROEM__LISTEN: '0.0.0.0:8080' };
+    const env = { STROEM__SERVER_URL: 'http://s', STROEM__MAX_CONCURENT: '3' };
     expect(loadError(() => loadWorkerConfig({ env }))).toBe(
-      "worker config: unknown key 'listen' (from STROEM__LISTEN)",
+      "worker config: unknown key 'max_concurent' (from STROEM__MAX_CONCURENT) (did you mean 'max_concurrent'?)",
     );
+  });
+
+  it("skips the server's STROEM__ variables, so one environment serves server and workers", () => {
+    const env = {
+      STROEM__SERVER_URL: 'http://s',
+      STROEM__LISTEN: '0.0.0.0:8080',
+      STROEM__DB__URL: 'postgres://db/stroem',
+      STROEM__WORKSPACES__DEFAULT__PATH: '/srv/ws',
+    };
+    expect(loadWorkerConfig({ env }).serverUrl).toBe('http://s');
   });
 
   it('rejects a worker_token shorter than 32 characters', () => {

@@ -67,6 +67,30 @@ const IGNORED_KEYS = ['runner_image', 'docker', 'kubernetes', 'agents'];
 
 const ENV_PREFIX = 'STROEM__';
 
+/**
+ * Top-level keys of the server's config (reference Appendix B). Their `STROEM__*` variables are
+ * skipped rather than rejected, so one environment (a compose file, a Helm secret) can serve the
+ * server and its workers; a worker key mistyped in the environment is still an error.
+ */
+const SERVER_KEYS = [
+  'listen',
+  'db',
+  'log_storage',
+  'workspaces',
+  'libraries',
+  'git_auth',
+  'auth',
+  'acl',
+  'recovery',
+  'retention',
+  'state_storage',
+  'artifact_storage',
+  'mcp',
+  'metrics',
+  'default_step_timeout',
+  'default_job_timeout',
+];
+
 export interface LoadWorkerConfigOptions {
   /** Path of the YAML file; without it the config comes from the environment alone. */
   file?: string;
@@ -93,6 +117,7 @@ export function loadWorkerConfig(options: LoadWorkerConfigOptions = {}): WorkerC
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
     const key = path[0] ?? '';
+    if (SERVER_KEYS.includes(key)) continue;
     // `STROEM__DOCKER__HOST` and friends address sections this worker ignores.
     if (path.length > 1 && !IGNORED_KEYS.includes(key)) {
       throw new WorkerConfigError(
