@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   advanceSequentialLoop,
   claimContext,
@@ -294,7 +295,9 @@ export class LocalExecutor {
         delaySeconds,
         error: outcome.error,
       });
-      if (!(await sleep(delaySeconds * 1000, this.options.signal))) {
+      try {
+        await delay(delaySeconds * 1000, undefined, { signal: this.options.signal });
+      } catch {
         return { status: 'cancelled', error: 'Job cancelled' };
       }
     }
@@ -421,20 +424,4 @@ function eachOf(record: StepRecord): Record<string, JsonValue> {
   return record.loop
     ? { each: { item: record.loop.item, index: record.loop.index, total: record.loop.total } }
     : {};
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
