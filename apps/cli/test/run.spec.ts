@@ -159,6 +159,79 @@ tasks:
     expect(result.stdout).toMatch(/for_each loop failed: instances \[1\] failed/);
   });
 
+  it('fails a loop over 100 000 items fast, before running any instance', async () => {
+    const root = workspace({
+      'w.yaml': `tasks:
+  explode:
+    flow:
+      each:
+        type: script
+        for_each: "{{ range(end=100000) | json_encode() }}"
+        script: echo never
+`,
+    });
+    const started = Date.now();
+    const result = await stroem(['run', 'explode', '--path', root]);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/for_each produced 100000 items; at most 10000 are allowed/);
+    expect(result.stdout).not.toMatch(/never/);
+  });
+
+  it('fails a step whose when throws, with the message, and skips its dependents', async () => {
+    const root = workspace({
+      'w.yaml': `tasks:
+  guarded:
+    flow:
+      check:
+        type: script
+        when: "{{ throw(message='boom') }}"
+        script: echo never
+      after:
+        type: script
+        depends_on: [check]
+        script: echo never
+`,
+    });
+    const result = await stroem(['run', 'guarded', '--path', root]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/when condition error: .*boom/);
+    expect(result.stdout).toMatch(/\nafter\s+skipped/);
+    expect(result.stdout).not.toMatch(/never/);
+  });
+
+  it('gives loop instances the step timeout', async () => {
+    const root = workspace({
+      'w.yaml': `tasks:
+  slow:
+    flow:
+      each:
+        type: script
+        for_each: [1]
+        timeout: 1s
+        script: sleep 5
+`,
+    });
+    const result = await stroem(['run', 'slow', '--path', root]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Step timed out after 1s/);
+  });
+
+  it('stops a task that runs itself at the nesting limit', async () => {
+    const root = workspace({
+      'w.yaml': `actions:
+  again: { type: task, task: forever }
+tasks:
+  forever:
+    flow:
+      recurse: { action: again }
+`,
+    });
+    const result = await stroem(['run', 'forever', '--path', root]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Maximum task nesting depth \(10\) exceeded/);
+  });
+
   it('fails a step whose action cannot run locally with a clear message', async () => {
     const root = workspace({
       'w.yaml': `tasks:

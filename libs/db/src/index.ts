@@ -17,8 +17,12 @@ export {
 } from './lib/repositories/claim.repository';
 export type { ClaimRequest, ClaimedStep } from './lib/repositories/claim.repository';
 export { JobLockRepository } from './lib/repositories/job-lock.repository';
+export { JobLineageRepository } from './lib/repositories/job-lineage.repository';
 export type { LockedJob } from './lib/repositories/job-lock.repository';
 export { STEP_READY_CHANNEL } from './lib/step-ready-notice';
+export { JOB_CANCELLED_CHANNEL } from './lib/job-cancelled-notice';
+export { RecoveryRepository } from './lib/repositories/recovery.repository';
+export type { SweptJob, SweptStep } from './lib/repositories/recovery.repository';
 export {
   DEFAULT_EMBEDDED_PORT,
   EMBEDDED_DATABASE,

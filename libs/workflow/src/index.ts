@@ -27,3 +27,4 @@ export { stepContextKey } from './lib/template/step-context';
 export { didYouMean, nearNames } from './lib/suggest';
 export * from './lib/execution/render-contexts';
 export * from './lib/execution/retry-policy';
+export * from './lib/execution/job-input-rules';

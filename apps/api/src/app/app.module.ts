@@ -3,11 +3,14 @@ import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule } from './config/config.module';
 import type { ServerConfig } from './config/server-config';
 import { DatabaseModule } from './database/database.module';
+import { DispatchModule } from './dispatch/dispatch.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { HealthModule } from './health/health.module';
+import { HooksModule } from './hooks/hooks.module';
 import { JobsModule } from './jobs/jobs.module';
 import { LogsModule } from './logs/logs.module';
 import { OrchestratorModule } from './orchestrator/orchestrator.module';
+import { RecoveryModule } from './recovery/recovery.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkerApiModule } from './worker-api/worker-api.module';
 import { WorkersModule } from './workers/workers.module';
@@ -26,6 +29,9 @@ export class AppModule {
         WorkspaceModule,
         LogsModule,
         OrchestratorModule,
+        HooksModule,
+        DispatchModule,
+        RecoveryModule,
         WorkerApiModule,
         TasksModule,
         WorkspacesModule,

@@ -39,6 +39,12 @@ export async function startTestServer(
     db: { url: db.url, embedded: { data_dir: path.join(dir, 'pg'), port: 0 } },
     workspaces: { default: { type: 'folder', path: workspaceDir, poll_interval_secs: 3600 } },
     log_storage: { local_dir: path.join(dir, 'logs') },
+    // Specs sweep by calling RecoverySweep.sweepOnce(); the timer stays out of their way.
+    recovery: {
+      heartbeat_timeout_secs: 120,
+      sweep_interval_secs: 3600,
+      unmatched_step_timeout_secs: 30,
+    },
     ...patch,
   };
   const app = await createApp(config, db.url, false);

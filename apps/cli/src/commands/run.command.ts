@@ -7,6 +7,7 @@ import { readJobInput } from '../input/job-input';
 import { LocalExecutor } from '../local-run/local-executor';
 import { LogPrinter } from '../local-run/log-printer';
 import { renderRunSummary } from '../local-run/run-summary';
+import { terminalApprovalPrompt } from '../local-run/terminal-approval';
 import { prepareJobInput } from '@stroem/workflow';
 import { stylerFor } from '../output/style';
 import { findTask, openWorkspace } from '../workspace/open-workspace';
@@ -64,6 +65,18 @@ export function registerRunCommand(program: Command): void {
       };
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onInterrupt);
+      // The task's `timeout` cancels the run, as the server cancels a job that outlives it.
+      let timedOut = false;
+      const timeoutTimer =
+        task.timeout === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              process.stderr.write(
+                `\nTask '${taskName}' timed out after ${task.timeout}s: cancelling its steps…\n`,
+              );
+              controller.abort();
+            }, task.timeout * 1000);
 
       const started = Date.now();
       const executor = new LocalExecutor({
@@ -76,10 +89,12 @@ export function registerRunCommand(program: Command): void {
         onLog: (step, line) => printer.line(step, line),
         onStepStatus: (step) => printer.status(step),
         onRetry: (step, retry) => printer.retry(step, retry),
+        approve: terminalApprovalPrompt(),
       });
       try {
         const result = await executor.run();
         process.stdout.write(renderRunSummary(taskName, result, Date.now() - started, style));
+        if (timedOut) process.stdout.write(`Job timed out after ${task.timeout}s\n`);
         if (hooks.length > 0) {
           process.stdout.write(
             style('dim', `(hooks ${hooks.join(', ')} are not run by \`stroem run\`)`) + '\n',
@@ -88,10 +103,11 @@ export function registerRunCommand(program: Command): void {
         process.exitCode =
           result.status === 'completed'
             ? EXIT.ok
-            : result.status === 'cancelled'
+            : result.status === 'cancelled' && !timedOut
               ? EXIT.interrupted
               : EXIT.failed;
       } finally {
+        clearTimeout(timeoutTimer);
         process.off('SIGINT', onInterrupt);
         process.off('SIGTERM', onInterrupt);
       }

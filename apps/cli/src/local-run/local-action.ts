@@ -10,14 +10,13 @@ export function whyNotLocal(action: ActionDef): string | undefined {
       return `it is a script with \`runner: ${runner}\`, which needs a worker with ${runner === 'pod' ? 'Kubernetes' : 'Docker'}; \`stroem run\` only runs \`runner: local\` scripts`;
     }
     case 'task':
+    case 'approval':
       return undefined;
     case 'docker':
     case 'pod':
       return `it is a \`type: ${action.type}\` action, which needs a worker with ${action.type === 'pod' ? 'Kubernetes' : 'Docker'}; run it on a server instead`;
     case 'agent':
       return 'it is a `type: agent` action (an LLM call), which only a server-connected worker can run';
-    case 'approval':
-      return 'it is a `type: approval` gate, which needs the server to record the approval';
     default:
       return `its action type '${action.type}' is unknown`;
   }

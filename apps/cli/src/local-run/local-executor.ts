@@ -19,6 +19,8 @@ import {
   prepareActionInput,
   promoteSteps,
   renderActionBody,
+  renderInputMap,
+  renderTemplate,
   retryDelaySeconds,
   shouldRetry,
   startLoop,
@@ -73,7 +75,23 @@ export interface LocalExecutorOptions {
   depth?: number;
   /** Label prefix for log lines of a sub-task run. */
   logPrefix?: string;
+  /**
+   * Asks a person to decide an approval step (`step` is the row name); without it approval
+   * steps fail, since nobody can answer.
+   */
+  approve?: ApprovalPrompt;
 }
+
+export type ApprovalPrompt = (
+  step: string,
+  message: string,
+  signal?: AbortSignal,
+) => Promise<ApprovalAnswer>;
+
+export type ApprovalAnswer = { approved: true; by: string } | { approved: false; reason?: string };
+
+export const APPROVAL_NEEDS_TERMINAL =
+  'approval needs a terminal (stroem run is not interactive here)';
 
 export interface RetryNotice {
   /** 1-based number of the run that failed. */
@@ -322,15 +340,21 @@ export class LocalExecutor {
     let actionInput: JsonObject;
     try {
       context =
-        action.type === 'task'
+        action.type === 'task' || action.type === 'approval'
           ? { ...conditionContext(this.options.input, views, config), ...eachOf(record) }
           : claimContext(this.options.input, views, config, record.loop);
-      actionInput = prepareActionInput(action, step.input, context, this.options.input, config);
+      actionInput =
+        action.type === 'approval'
+          ? renderInputMap(step.input, context)
+          : prepareActionInput(action, step.input, context, this.options.input, config);
+      if (action.type === 'approval' && Object.keys(step.input).length > 0)
+        context = { ...context, input: actionInput };
     } catch (err) {
       return templateFailure(err);
     }
 
     if (action.type === 'task') return this.runSubTask(record, action.task ?? '', actionInput);
+    if (action.type === 'approval') return this.askApproval(record, action.message ?? '', context);
 
     let body;
     try {
@@ -356,6 +380,34 @@ export class LocalExecutor {
     if (signal?.aborted && result.error === 'Job cancelled')
       return { status: 'cancelled', error: result.error };
     return { status: 'failed', error: result.error };
+  }
+
+  /** The server suspends the step until someone decides; here the person at the terminal does. */
+  private async askApproval(
+    record: StepRecord,
+    template: string,
+    context: Record<string, JsonValue>,
+  ): Promise<StepOutcome> {
+    let message: string;
+    try {
+      message = renderTemplate(template, context);
+    } catch (err) {
+      return templateFailure(err);
+    }
+    if (!this.options.approve) return { status: 'failed', error: APPROVAL_NEEDS_TERMINAL };
+    const label = `${this.options.logPrefix ?? ''}${record.name}`;
+    const answer = await this.options.approve(label, message, this.options.signal);
+    if (this.options.signal?.aborted) return { status: 'cancelled', error: 'Job cancelled' };
+    if (!answer.approved) return { status: 'failed', error: answer.reason || 'Approval rejected' };
+    return {
+      status: 'completed',
+      output: {
+        approval_message: message,
+        approved: true,
+        approved_by: answer.by,
+        approved_at: new Date().toISOString(),
+      },
+    };
   }
 
   private async runSubTask(

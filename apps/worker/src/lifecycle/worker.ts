@@ -281,7 +281,9 @@ export class Worker {
       runner: this.runner,
       workerId: () => this.workerId ?? '',
       logger: this.log,
-      cancelPollMs: this.options.cancelPollMs ?? 5_000,
+      // Upstream asks every 5 s; one indexed lookup a second per running step is cheap and
+      // makes a cancelled step stop within about a second.
+      cancelPollMs: this.options.cancelPollMs ?? 1_000,
       shutdown: this.shutdown.signal,
       giveUp: this.giveUp.signal,
     };

@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
 import { InitialSchema1767225600000 } from '../migrations/1767225600000-InitialSchema';
+import { JobTerminalActions1767312000000 } from '../migrations/1767312000000-JobTerminalActions';
 import { JobStepEntity } from './entities/job-step.entity';
 import { JobEntity } from './entities/job.entity';
 import { WorkerEntity } from './entities/worker.entity';
 
 export const ENTITIES = [WorkerEntity, JobEntity, JobStepEntity];
-export const MIGRATIONS = [InitialSchema1767225600000];
+export const MIGRATIONS = [InitialSchema1767225600000, JobTerminalActions1767312000000];
 
 /**
  * The one TypeORM DataSource definition (not yet initialised). The schema comes only from the

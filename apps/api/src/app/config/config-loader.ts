@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { parseDuration } from '@stroem/workflow';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_EMBEDDED_PORT } from '@stroem/db';
-import type { FolderWorkspaceConfig, ServerConfig } from './server-config';
+import {
+  DEFAULT_RECOVERY,
+  type FolderWorkspaceConfig,
+  type RecoveryConfig,
+  type ServerConfig,
+} from './server-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -152,6 +157,21 @@ function readWorkspaces(reader: Reader, cwd: string): Record<string, FolderWorks
   return out;
 }
 
+function readRecovery(reader: Reader): RecoveryConfig {
+  const day = 86400;
+  return {
+    heartbeat_timeout_secs:
+      reader.integer('recovery.heartbeat_timeout_secs', 10, day) ??
+      DEFAULT_RECOVERY.heartbeat_timeout_secs,
+    sweep_interval_secs:
+      reader.integer('recovery.sweep_interval_secs', 5, day) ??
+      DEFAULT_RECOVERY.sweep_interval_secs,
+    unmatched_step_timeout_secs:
+      reader.integer('recovery.unmatched_step_timeout_secs', 5, day) ??
+      DEFAULT_RECOVERY.unmatched_step_timeout_secs,
+  };
+}
+
 export function loadServerConfig(sources: ConfigSources): ServerConfig {
   const file = configFileFrom(sources);
   const raw = file ? readConfigFile(file, sources.cwd) : {};
@@ -176,6 +196,7 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
     log_storage: {
       local_dir: path.resolve(sources.cwd, reader.string('log_storage.local_dir') ?? '.data/logs'),
     },
+    recovery: readRecovery(reader),
     default_step_timeout: reader.duration('default_step_timeout', MAX_STEP_TIMEOUT),
     default_job_timeout: reader.duration('default_job_timeout', MAX_JOB_TIMEOUT),
   };

@@ -8,8 +8,10 @@ import {
 import {
   ClaimRepository,
   createDataSource,
+  JobLineageRepository,
   JobLockRepository,
   JobRepository,
+  RecoveryRepository,
   WorkerRepository,
 } from '@stroem/db';
 import type { DataSource } from 'typeorm';
@@ -51,8 +53,10 @@ export class DatabaseModule {
       DataSourceCloser,
       repository(JobRepository),
       repository(JobLockRepository),
+      repository(JobLineageRepository),
       repository(ClaimRepository),
       repository(WorkerRepository),
+      repository(RecoveryRepository),
     ];
     return {
       module: DatabaseModule,
@@ -62,8 +66,10 @@ export class DatabaseModule {
         DATA_SOURCE,
         JobRepository,
         JobLockRepository,
+        JobLineageRepository,
         ClaimRepository,
         WorkerRepository,
+        RecoveryRepository,
       ],
     };
   }

@@ -49,6 +49,21 @@ function stepView(step: JobStepEntity) {
     max_retries: step.maxRetries,
     retry_history: step.retryHistory,
     retry_at: iso(step.retryAt),
+    ...approvalFields(step),
+  };
+}
+
+/** Approval (and agent) steps also show their message and form fields (the action's input). */
+function approvalFields(step: JobStepEntity) {
+  if (step.actionType !== 'approval' && step.actionType !== 'agent') return {};
+  const output = step.output;
+  const message =
+    output !== null && typeof output === 'object' && !Array.isArray(output)
+      ? (output['approval_message'] ?? null)
+      : null;
+  return {
+    approval_message: typeof message === 'string' ? message : null,
+    approval_fields: step.actionSpec?.['input'] ?? {},
   };
 }
 
@@ -95,6 +110,8 @@ export function jobDetail(job: JobEntity, steps: JobStepEntity[]) {
     retry_job_id: job.retryJobId,
     retry_attempt: job.retryAttempt,
     max_retries: job.maxRetries,
+    parent_job_id: job.parentJobId,
+    parent_step_name: job.parentStepName,
     steps: orderSteps(steps).map(stepView),
   };
 }

@@ -5,7 +5,7 @@ import { invalid, notFound, requireJobId } from '../errors/domain-errors';
 import { JobLogService } from '../logs/job-log.service';
 import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
 import { jobDetail, jobListItem } from './job-views';
-import { redactor } from './secret-redaction';
+import { jobRedactor } from './secret-redaction';
 
 const SOURCE_TYPES = [
   'api',
@@ -80,29 +80,32 @@ export class JobsService {
   async detail(jobId: string) {
     const found = await this.jobs.findWithSteps(requireJobId(jobId));
     if (!found) throw notFound('Job not found');
-    const secrets = this.workspaces.get(found.job.workspace)?.current?.config.secrets ?? {};
-    const redact = redactor(secrets);
+    const config = this.workspaces.get(found.job.workspace)?.current?.config;
+    const { redactor, fields } = jobRedactor(found.job, found.steps, config);
     const view = jobDetail(found.job, found.steps);
     return {
       ...view,
-      input: redact(view.input),
-      raw_input: redact(view.raw_input),
-      output: redact(view.output),
+      input: redactor.redactInput(view.input, fields.job),
+      raw_input: redactor.redactInput(view.raw_input, fields.job),
+      output: redactor.redact(view.output),
       steps: view.steps.map((s) => ({
         ...s,
-        input: redact(s.input),
-        output: redact(s.output),
-        error_message: redact(s.error_message),
+        input: redactor.redactInput(s.input, fields.steps.get(s.step_name) ?? []),
+        output: redactor.redact(s.output),
+        error_message: redactor.redact(s.error_message),
+        retry_history: redactor.redact(s.retry_history),
       })),
     };
   }
 
   async logsOf(jobId: string, step?: string): Promise<{ logs: string }> {
     const id = requireJobId(jobId);
-    if (!(await this.jobs.find(id))) throw notFound('Job not found');
-    return {
-      logs: step === undefined ? await this.logs.read(id) : await this.logs.readStep(id, step),
-    };
+    const found = await this.jobs.findWithSteps(id);
+    if (!found) throw notFound('Job not found');
+    const config = this.workspaces.get(found.job.workspace)?.current?.config;
+    const { redactor } = jobRedactor(found.job, found.steps, config);
+    const text = step === undefined ? await this.logs.read(id) : await this.logs.readStep(id, step);
+    return { logs: redactor.redactLog(text) };
   }
 
   stats() {

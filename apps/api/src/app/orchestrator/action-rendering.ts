@@ -38,8 +38,12 @@ export function renderClaimedAction(
   context: RenderContext,
   jobInput: JsonObject,
   config: WorkspaceConfig,
+  /** The stored input is final already (hook steps): no second rendering. */
+  inputPrepared = false,
 ): RenderedAction {
-  const input = prepareActionInput(action, stepInput, context, jobInput, config);
+  const input = inputPrepared
+    ? stepInput
+    : prepareActionInput(action, stepInput, context, jobInput, config);
   const body = renderActionBody(action, input, context, config);
   const bodyContext: RenderContext = { ...context, input, secret: config.secrets };
   const spec = JSON.parse(JSON.stringify(action)) as JsonObject;

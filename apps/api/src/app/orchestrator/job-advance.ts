@@ -2,7 +2,8 @@
  * One orchestration pass over a locked job (reference §2.17.2–2.17.6), applied to its rows in
  * place with the shared rules of @stroem/workflow — the same ones `stroem run` uses: loop
  * bookkeeping, promotion (cascades, `when`), for_each expansion, then the job's verdict.
- * Returns the server events to write to the job log.
+ * Ready `type: task` and approval steps are dispatched in the same pass (../dispatch/server-steps).
+ * Returns the server events to write to the job log and the work left for after the commit.
  */
 import type { JobStepEntity, LockedJob } from '@stroem/db';
 import {
@@ -23,10 +24,28 @@ import {
   type StepView,
   type WorkspaceConfig,
 } from '@stroem/workflow';
+import {
+  dispatchServerStep,
+  serverStepContext,
+  type ChildJobRequest,
+  type SuspendedStep,
+} from '../dispatch/server-steps';
 
 /** Action types a worker runs; anything else is dispatched by the server. */
 const WORKER_ACTION_TYPES = new Set(['script', 'docker', 'pod']);
-const NOT_YET_SUPPORTED = new Set(['task', 'approval', 'agent']);
+const SERVER_STEP_TYPES = new Set(['task', 'approval']);
+const NOT_YET_SUPPORTED = new Set(['agent']);
+
+/** What one pass did, beyond the rows: events to log, and work for after the commit. */
+export interface AdvanceOutcome {
+  events: string[];
+  /** `type: task` steps just marked running; each needs its child job. */
+  children: ChildJobRequest[];
+  /** Approval steps just suspended; each fires `on_suspended` hooks. */
+  suspended: SuspendedStep[];
+  /** The job is terminal after this pass (its terminal actions may be due). */
+  terminal: boolean;
+}
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -48,6 +67,8 @@ export function setStatus(row: JobStepEntity, status: StepStatus, now: Date, err
 
 class JobAdvance {
   private readonly events: string[] = [];
+  private readonly children: ChildJobRequest[] = [];
+  private readonly suspended: SuspendedStep[] = [];
   private readonly now = new Date();
 
   constructor(
@@ -55,15 +76,23 @@ class JobAdvance {
     private readonly config: WorkspaceConfig | undefined,
   ) {}
 
-  run(): string[] {
-    if (this.isJobTerminal()) return this.events;
+  run(): AdvanceOutcome {
+    if (!this.isJobTerminal()) this.advance();
+    return {
+      events: this.events,
+      children: this.children,
+      suspended: this.suspended,
+      terminal: this.isJobTerminal(),
+    };
+  }
+
+  private advance(): void {
     for (let changed = true; changed;) {
-      changed = this.failUndispatchable();
+      changed = this.dispatchReady();
       changed = this.settleLoops() || changed;
       changed = this.promote() || changed;
     }
     this.decideJob();
-    return this.events;
   }
 
   private isJobTerminal(): boolean {
@@ -92,15 +121,36 @@ class JobAdvance {
     return conditionContext(this.locked.job.input ?? {}, this.views(statuses), this.config);
   }
 
-  /** Ready steps no worker can take (sub-tasks, approvals, agents for now) fail at once. */
-  private failUndispatchable(): boolean {
+  /**
+   * Ready steps no worker takes: sub-task steps start their child job, approval steps suspend;
+   * others (agents for now) fail at once.
+   */
+  private dispatchReady(): boolean {
     let changed = false;
     for (const row of this.locked.steps) {
       if (row.status !== 'ready' || WORKER_ACTION_TYPES.has(row.actionType)) continue;
-      const error = `Step '${row.stepName}': ${unsupportedReason(row.actionType)}`;
-      setStatus(row, 'failed', this.now, error);
-      this.events.push(error);
       changed = true;
+      if (!SERVER_STEP_TYPES.has(row.actionType) || !this.config) {
+        const reason = this.config
+          ? unsupportedReason(row.actionType)
+          : `workspace '${this.locked.job.workspace}' is not loaded`;
+        const error = `Step '${row.stepName}': ${reason}`;
+        setStatus(row, 'failed', this.now, error);
+        this.events.push(error);
+        continue;
+      }
+      const context = serverStepContext(this.context(), row);
+      const jobInput = this.locked.job.input ?? {};
+      const result = dispatchServerStep(row, context, jobInput, this.config, this.now);
+      if (result.kind === 'failed') {
+        setStatus(row, 'failed', this.now, result.error);
+        this.events.push(`Step '${row.stepName}': ${result.error}`);
+      } else if (result.kind === 'child') {
+        this.children.push(result.child);
+      } else {
+        this.suspended.push(result.suspended);
+        this.events.push(`[approval] Step '${row.stepName}' waiting for approval`);
+      }
     }
     return changed;
   }
@@ -265,6 +315,6 @@ class JobAdvance {
  * Advances a locked job as far as the rules allow. `config` is the workspace's current model
  * (secrets and connections for `when` / `for_each`); undefined when the workspace is gone.
  */
-export function advanceJob(locked: LockedJob, config: WorkspaceConfig | undefined): string[] {
+export function advanceJob(locked: LockedJob, config: WorkspaceConfig | undefined): AdvanceOutcome {
   return new JobAdvance(locked, config).run();
 }

@@ -8,6 +8,7 @@ import {
   type StepView,
 } from '@stroem/workflow';
 import { unprocessable } from '../errors/domain-errors';
+import { isHookTaskName } from '../hooks/hook-jobs';
 import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
 import { renderClaimedAction, templateErrorMessage, type RenderedAction } from './action-rendering';
 import { StepCompletionService } from './step-completion.service';
@@ -41,7 +42,8 @@ export class StepClaimService {
     private readonly completion: StepCompletionService,
   ) {}
 
-  async claim(req: ClaimRequest): Promise<ClaimedWork | null> {
+  /** `gone` aborts when the worker's connection closed: a step claimed meanwhile goes back. */
+  async claim(req: ClaimRequest, gone?: AbortSignal): Promise<ClaimedWork | null> {
     const claimed = await this.claims.claim(req);
     if (!claimed) return null;
     const { step } = claimed;
@@ -52,6 +54,10 @@ export class StepClaimService {
       const message = templateErrorMessage(err);
       await this.completion.fail(step.jobId, step.stepName, message);
       throw unprocessable(`Step '${step.stepName}' of job ${step.jobId}: ${message}`);
+    }
+    if (gone?.aborted) {
+      await this.release(step.jobId, step.stepName, req.workerId);
+      return null;
     }
     await this.claims.savePreparedInput(step.jobId, step.stepName, rendered.input);
     return {
@@ -68,6 +74,11 @@ export class StepClaimService {
       timeout_secs: step.timeoutSecs,
       revision: step.actionRevision ?? claimed.revision,
     };
+  }
+
+  /** Puts a claimed step back to `ready` when its answer cannot reach the worker any more. */
+  async release(jobId: string, stepName: string, workerId: string): Promise<void> {
+    await this.claims.release(jobId, stepName, workerId);
   }
 
   private async render(claimed: ClaimedStep): Promise<RenderedAction> {
@@ -93,6 +104,7 @@ export class StepClaimService {
       context,
       claimed.jobInput,
       config,
+      isHookTaskName(claimed.taskName),
     );
   }
 }

@@ -7,10 +7,13 @@ import {
   type JsonValue,
   type RetryConfig,
 } from '@stroem/workflow';
+import { DispatchService } from '../dispatch/dispatch.service';
 import { notFound } from '../errors/domain-errors';
 import { JobLogService } from '../logs/job-log.service';
 import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
-import { advanceJob, setStatus } from './job-advance';
+import { advanceJob, setStatus, type AdvanceOutcome } from './job-advance';
+import { isTerminalJobStatus, jobHasEnded, recordStepOfCancelledJob } from './job-cancellation';
+import { JobEndedService } from './job-ended.service';
 import { RetryWakeup } from './retry-wakeup.service';
 
 /** What a worker reports at the end of a step (`POST …/complete`). */
@@ -41,6 +44,8 @@ export class StepCompletionService {
     private readonly workspaces: WorkspaceRegistry,
     private readonly logs: JobLogService,
     private readonly wakeup: RetryWakeup,
+    private readonly ended: JobEndedService,
+    private readonly dispatch: DispatchService,
   ) {}
 
   async complete(jobId: string, stepName: string, report: StepReport): Promise<void> {
@@ -55,18 +60,45 @@ export class StepCompletionService {
     await this.finish(jobId, stepName, { output: null, error, retry: false });
   }
 
+  /**
+   * A failure the recovery sweep decided (dead worker, timeout, no matching worker): retries
+   * apply. `stillAsFound` re-checks the row under the job lock, so a sweep acting on a row that
+   * moved meanwhile (or a second replica's sweep) changes nothing.
+   */
+  async failSwept(
+    jobId: string,
+    stepName: string,
+    error: string,
+    stillAsFound: (row: JobStepEntity) => boolean,
+  ): Promise<void> {
+    await this.finish(jobId, stepName, { output: null, error, retry: true, stillAsFound });
+  }
+
   private async finish(
     jobId: string,
     stepName: string,
-    outcome: { output: JsonValue; error?: string; retry: boolean },
+    outcome: {
+      output: JsonValue;
+      error?: string;
+      retry: boolean;
+      stillAsFound?: (row: JobStepEntity) => boolean;
+    },
   ): Promise<void> {
     let retryAt: Date | null = null;
+    let ended = false;
+    let advanced: AdvanceOutcome | null = null;
     const done = await this.locks.withLockedJob(jobId, (locked) => {
       const row = locked.steps.find((s) => s.stepName === stepName);
       if (!row) throw notFound(`Step '${stepName}' not found in job ${jobId}`);
       if (isTerminalStepStatus(row.status)) return [];
+      if (outcome.stillAsFound && !outcome.stillAsFound(row)) return [];
       const events: string[] = [];
       const now = new Date();
+      if (locked.job.status === 'cancelled') {
+        recordStepOfCancelledJob(row, now, outcome);
+        ended = jobHasEnded(locked);
+        return events;
+      }
       if (outcome.error === undefined) {
         row.output = outcome.output;
         setStatus(row, 'completed', now);
@@ -84,11 +116,16 @@ export class StepCompletionService {
         setStatus(row, 'failed', now, outcome.error);
         if (!outcome.retry) events.push(`Step '${stepName}': ${outcome.error}`);
       }
-      return [...events, ...this.advance(locked)];
+      const wasTerminal = isTerminalJobStatus(locked.job.status);
+      advanced = this.advance(locked);
+      ended = !wasTerminal && jobHasEnded(locked);
+      return [...events, ...advanced.events];
     });
     if (!done.found) throw notFound(`Job ${jobId} not found`);
     for (const event of done.result) await this.logs.serverEvent(jobId, event);
     if (retryAt) this.wakeup.at(jobId, retryAt);
+    if (advanced) await this.dispatch.afterAdvance(jobId, advanced);
+    if (ended) await this.ended.jobEnded(jobId);
   }
 
   private scheduleRetry(
@@ -123,7 +160,7 @@ export class StepCompletionService {
     return row.retryAt;
   }
 
-  private advance(locked: LockedJob): string[] {
+  private advance(locked: LockedJob): AdvanceOutcome {
     return advanceJob(locked, this.workspaces.get(locked.job.workspace)?.current?.config);
   }
 }

@@ -49,6 +49,10 @@ export interface NewJob {
   input: JsonObject;
   rawInput: JsonObject;
   sourceType: string;
+  /** The job a Re-run was made from. */
+  sourceJobId?: string | null;
+  /** Task-level retry: the failed job this one retries, and its attempt number. */
+  retryOf?: { jobId: string; attempt: number; maxRetries: number };
   sourceId: string | null;
   defaultStepTimeout?: number;
   defaultJobTimeout?: number;
@@ -140,11 +144,12 @@ export function newJobRows(job: NewJob): { job: JobEntity; steps: JobStepEntity[
     logPath: null,
     parentJobId: null,
     parentStepName: null,
-    retryOfJobId: null,
+    retryOfJobId: job.retryOf?.jobId ?? null,
     retryJobId: null,
-    retryAttempt: 0,
-    maxRetries: null,
-    sourceJobId: null,
+    retryAttempt: job.retryOf?.attempt ?? 0,
+    // Task-level retry (fixes reference §5.3 #2: upstream never copies it).
+    maxRetries: job.retryOf?.maxRetries ?? job.task.retry?.max_attempts ?? null,
+    sourceJobId: job.sourceJobId ?? null,
     restartFromStep: null,
     metricsRecordedAt: null,
   } satisfies Partial<JobEntity>);

@@ -32,14 +32,16 @@ export class TasksService {
   }
 
   async execute(workspace: string, name: string, body: unknown): Promise<{ job_id: string }> {
-    const input = readExecuteInput(body);
+    const { input, sourceJobId } = readExecuteBody(body);
     this.detail(workspace, name);
     const jobId = await this.creator.create({
       workspace,
       taskName: name,
       input,
-      sourceType: 'api',
+      sourceType: sourceJobId ? 'rerun' : 'api',
       sourceId: null,
+      sourceJobId,
+      enforceRequired: true,
     });
     return { job_id: jobId };
   }
@@ -51,14 +53,18 @@ export class TasksService {
   }
 }
 
-/** `{input?: object}`; a missing body is an empty input. */
-function readExecuteInput(body: unknown): JsonObject {
-  if (body === undefined || body === null) return {};
+/** `{input?: object, source_job_id?: uuid}`; a missing body is an empty input. */
+function readExecuteBody(body: unknown): { input: JsonObject; sourceJobId?: string } {
+  if (body === undefined || body === null) return { input: {} };
   if (typeof body !== 'object' || Array.isArray(body))
     throw invalid('Request body must be a JSON object');
-  const input = (body as { input?: unknown }).input;
-  if (input === undefined || input === null) return {};
-  if (typeof input !== 'object' || Array.isArray(input))
+  const { input, source_job_id: source } = body as { input?: unknown; source_job_id?: unknown };
+  if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input)))
     throw invalid('input must be a JSON object');
-  return input as JsonObject;
+  if (source !== undefined && source !== null && typeof source !== 'string')
+    throw invalid('source_job_id must be a string');
+  return {
+    input: (input ?? {}) as JsonObject,
+    sourceJobId: typeof source === 'string' && source !== '' ? source : undefined,
+  };
 }

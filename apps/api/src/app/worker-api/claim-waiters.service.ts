@@ -39,7 +39,12 @@ export class ClaimWaiters implements OnModuleDestroy {
     for (;;) {
       if (abort.aborted || this.closing) return null;
       const seen = this.generation;
-      const work = await this.claims.claim(req);
+      const work = await this.claims.claim(req, abort);
+      if (work && abort.aborted) {
+        // The long-poll connection closed while the claim ran: nobody will run the step.
+        await this.claims.release(work.job_id, work.step_name, req.workerId);
+        return null;
+      }
       if (work) return work;
       if (Date.now() >= deadline) return null;
       if (seen !== this.generation) continue;

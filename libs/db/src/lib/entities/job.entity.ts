@@ -90,4 +90,8 @@ export class JobEntity {
 
   @Column({ name: 'metrics_recorded_at', type: 'timestamptz', nullable: true })
   metricsRecordedAt!: Date | null;
+
+  /** When the job's terminal actions (parent propagation, retry, hooks) were claimed. */
+  @Column({ name: 'terminal_actions_at', type: 'timestamptz', nullable: true })
+  terminalActionsAt!: Date | null;
 }

@@ -87,6 +87,23 @@ export class ClaimRepository {
     };
   }
 
+  /**
+   * Gives a claimed step back (its worker's long-poll connection closed before the answer
+   * reached it): ready again for any worker, unless something else already moved it.
+   */
+  async release(jobId: string, stepName: string, workerId: string): Promise<boolean> {
+    return this.ds.transaction(async (manager) => {
+      const result = await manager.query(
+        `UPDATE job_step SET status = 'ready', worker_id = NULL, started_at = NULL, ready_at = now()
+          WHERE job_id = $1 AND step_name = $2 AND status = 'running' AND worker_id = $3`,
+        [jobId, stepName, workerId],
+      );
+      const released = (result[1] as number) > 0;
+      if (released) await notifyStepReady(manager, jobId);
+      return released;
+    });
+  }
+
   /** Wakes parked claims everywhere (e.g. when a retry delay has passed). */
   async announceReady(jobId: string): Promise<void> {
     await notifyStepReady(this.ds.manager, jobId);

@@ -3,6 +3,7 @@ import { JOB_STATUSES } from '@stroem/workflow';
 import type { DataSource } from 'typeorm';
 import { JobStepEntity } from '../entities/job-step.entity';
 import { JobEntity } from '../entities/job.entity';
+import { notifyJobCancelled } from '../job-cancelled-notice';
 import { row } from '../row';
 import { notifyStepReady } from '../step-ready-notice';
 
@@ -102,6 +103,29 @@ export class JobRepository {
       );
       return (result[1] as number) > 0;
     });
+  }
+
+  /** Children (`type: task` sub-jobs) of a job that are still pending or running. */
+  async activeChildJobIds(jobId: string): Promise<string[]> {
+    const rows: { job_id: string }[] = await this.ds.query(
+      `SELECT job_id FROM job WHERE parent_job_id = $1 AND status IN ('pending', 'running')`,
+      [jobId],
+    );
+    return rows.map((r) => r.job_id);
+  }
+
+  /** Task-level retry: the failed job points at its retry; false when it already had one. */
+  async linkRetryJob(jobId: string, retryJobId: string): Promise<boolean> {
+    const result = await this.ds.query(
+      `UPDATE job SET retry_job_id = $2 WHERE job_id = $1 AND retry_job_id IS NULL`,
+      [jobId, retryJobId],
+    );
+    return (result[1] as number) > 0;
+  }
+
+  /** `NOTIFY stroem_job_cancelled` for every replica. */
+  async announceCancelled(jobId: string): Promise<void> {
+    await notifyJobCancelled(this.ds.manager, jobId);
   }
 
   async ping(): Promise<void> {

@@ -11,9 +11,9 @@ import type {
   JsonValue,
   WorkspaceConfig,
 } from '../model/workflow.model';
-import { PRIMITIVE_INPUT_TYPES } from '../model/workflow.model';
 import { renderInputMap, renderTemplate } from '../template/render';
 import { stepContextKey } from '../template/step-context';
+import { isConnectionInput } from './job-input-rules';
 import type { StepStatus } from './step-status';
 
 /** What a template sees of an earlier step. */
@@ -45,10 +45,6 @@ function renderDeep(value: JsonValue, context: RenderContext): JsonValue {
   return value;
 }
 
-function isConnectionType(field: InputFieldDef): boolean {
-  return !(PRIMITIVE_INPUT_TYPES as readonly string[]).includes(field.type);
-}
-
 /** Replaces a connection name with the connection's values for connection-typed fields. */
 function resolveConnections(
   schema: Record<string, InputFieldDef>,
@@ -58,7 +54,7 @@ function resolveConnections(
   const out: JsonObject = { ...values };
   for (const [name, field] of Object.entries(schema)) {
     const value = out[name];
-    if (!isConnectionType(field) || value === undefined || value === null) continue;
+    if (!isConnectionInput(field) || value === undefined || value === null) continue;
     if (typeof value === 'object' && !Array.isArray(value)) continue;
     if (typeof value !== 'string') {
       throw new Error(`input '${name}' must name a connection of type '${field.type}'`);

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { OrchestratorModule } from '../orchestrator/orchestrator.module';
+import { ApprovalService } from './approval.service';
+import { ApprovalsController } from './approvals.controller';
+
+/**
+ * Approval decisions over HTTP. Sub-job dispatch and approval suspension themselves run inside
+ * orchestration (DispatchService, provided by OrchestratorModule, which they recurse with).
+ */
+@Module({
+  imports: [OrchestratorModule],
+  controllers: [ApprovalsController],
+  providers: [ApprovalService],
+})
+export class DispatchModule {}

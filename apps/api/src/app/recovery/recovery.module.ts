@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { OrchestratorModule } from '../orchestrator/orchestrator.module';
+import { RecoverySweep } from './recovery-sweep.service';
+
+/** The recovery sweep: dead workers, step / approval / job timeouts, unmatched steps. */
+@Module({
+  imports: [OrchestratorModule],
+  providers: [RecoverySweep],
+  exports: [RecoverySweep],
+})
+export class RecoveryModule {}
