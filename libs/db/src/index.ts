@@ -6,6 +6,10 @@ export type { RetryHistoryEntry } from './lib/entities/job-step.entity';
 export { WorkerRepository } from './lib/repositories/worker.repository';
 export type { WorkerRegistration } from './lib/repositories/worker.repository';
 export { JobRepository } from './lib/repositories/job.repository';
+export {
+  EventSourceRepository,
+  type EventSourceConsumerRow,
+} from './lib/repositories/event-source.repository';
 export type {
   JobListFilter,
   JobStatusCounts,
@@ -23,6 +27,8 @@ export { STEP_READY_CHANNEL } from './lib/step-ready-notice';
 export { JOB_CANCELLED_CHANNEL } from './lib/job-cancelled-notice';
 export { RecoveryRepository } from './lib/repositories/recovery.repository';
 export type { SweptJob, SweptStep } from './lib/repositories/recovery.repository';
+export { SchedulerRepository } from './lib/repositories/scheduler.repository';
+export type { SkippedJob } from './lib/repositories/scheduler.repository';
 export {
   DEFAULT_EMBEDDED_PORT,
   EMBEDDED_DATABASE,

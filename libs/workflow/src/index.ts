@@ -28,3 +28,11 @@ export { didYouMean, nearNames } from './lib/suggest';
 export * from './lib/execution/render-contexts';
 export * from './lib/execution/retry-policy';
 export * from './lib/execution/job-input-rules';
+export {
+  DEFAULT_TRIGGER_TIMEZONE,
+  formatInTimezone,
+  nextRun,
+  nextRuns,
+  previousRun,
+  safeNextRuns,
+} from './lib/schedule/next-runs';

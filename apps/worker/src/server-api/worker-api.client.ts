@@ -9,6 +9,7 @@ import type {
   ClaimRequest,
   ClaimResponse,
   CompleteStepRequest,
+  EmitEventRequest,
   LogsRequest,
   RegisterRequest,
   RegisterResponse,
@@ -61,6 +62,11 @@ export class WorkerApiClient {
       `/worker/jobs/${enc(jobId)}/steps/${enc(stepName)}/complete`,
       body,
     );
+  }
+
+  /** `POST /worker/event-source/emit`; a 429 (max_in_flight reached) throws a transient error. */
+  async emitEvent(body: EmitEventRequest): Promise<void> {
+    await this.connection.postJson('/worker/event-source/emit', body);
   }
 
   /** `GET /worker/workspace/{ws}.tar.gz[?revision=R]`, with `If-None-Match` when we hold one. */

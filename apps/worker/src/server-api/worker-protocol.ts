@@ -40,6 +40,25 @@ export interface ClaimResponse {
   runner: string | null;
   timeout_secs?: number | null;
   revision?: string | null;
+  /** Event-source consumer steps: where OUTPUT lines go, and extra env (reference §2.17.9). */
+  event_source_config?: EventSourceClaimConfig | null;
+}
+
+export interface EventSourceClaimConfig {
+  target_task: string;
+  source_id: string;
+  input_defaults?: Record<string, JsonValue>;
+  max_in_flight?: number | null;
+  env?: Record<string, JsonValue>;
+  backoff_secs?: number;
+  consecutive_failures?: number;
+}
+
+export interface EmitEventRequest {
+  workspace: string;
+  task: string;
+  input: Record<string, JsonValue>;
+  source_id: string;
 }
 
 /** A claim that carries work. */

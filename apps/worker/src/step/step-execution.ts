@@ -11,6 +11,7 @@ import type { ClaimedStep, CompleteStepRequest } from '../server-api/worker-prot
 import type { WorkspaceCache, WorkspaceLease } from '../workspace/workspace-cache';
 import { WorkspaceDownloadError } from '../workspace/workspace-cache';
 import { runnableActionOf, UnsupportedStepError } from './claimed-action';
+import { EventSourceEmitter, eventSourceEnv } from './event-source-emitter';
 import { LogBatcher } from './log-batcher';
 
 export const SHUTDOWN_ERROR = 'Worker shutting down';
@@ -123,6 +124,11 @@ async function runStep(
       logger: log,
       giveUp: deps.giveUp,
     });
+    const esConfig = claim.event_source_config ?? null;
+    const emitter = esConfig
+      ? new EventSourceEmitter(esConfig, claim.workspace, deps.client, log, deps.giveUp)
+      : null;
+    if (esConfig) action = { ...action, env: { ...action.env, ...eventSourceEnv(esConfig) } };
     let result: RunResult;
     try {
       result = await deps.runner.run({
@@ -136,13 +142,17 @@ async function runStep(
         },
         timeoutSeconds: claim.timeout_secs ?? undefined,
         signal: stop.signal,
-        onLog: (line) => batcher.push(line),
+        onLog: (line) => {
+          batcher.push(line);
+          emitter?.push(line);
+        },
         onStart: (pid) => log.debug({ pid }, 'step process started'),
       });
     } finally {
       deps.shutdown.removeEventListener('abort', onShutdown);
       watching.abort();
       await watcher;
+      await emitter?.close();
       const flushed = await batcher.close(deps.logFlushTimeoutMs);
       log.debug(flushed, 'step logs flushed');
     }

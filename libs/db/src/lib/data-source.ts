@@ -1,12 +1,19 @@
 import { DataSource } from 'typeorm';
 import { InitialSchema1767225600000 } from '../migrations/1767225600000-InitialSchema';
 import { JobTerminalActions1767312000000 } from '../migrations/1767312000000-JobTerminalActions';
+import { SchedulerTriggerState1767484800000 } from '../migrations/1767484800000-SchedulerTriggerState';
+import { EventSourceConsumers1767571200000 } from '../migrations/1767571200000-EventSourceConsumers';
 import { JobStepEntity } from './entities/job-step.entity';
 import { JobEntity } from './entities/job.entity';
 import { WorkerEntity } from './entities/worker.entity';
 
 export const ENTITIES = [WorkerEntity, JobEntity, JobStepEntity];
-export const MIGRATIONS = [InitialSchema1767225600000, JobTerminalActions1767312000000];
+export const MIGRATIONS = [
+  InitialSchema1767225600000,
+  JobTerminalActions1767312000000,
+  SchedulerTriggerState1767484800000,
+  EventSourceConsumers1767571200000,
+];
 
 /**
  * The one TypeORM DataSource definition (not yet initialised). The schema comes only from the

@@ -13,7 +13,10 @@ describe('loadServerConfig', () => {
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 8080 });
     expect(config.db.url).toBeUndefined();
     expect(config.db.embedded).toEqual({ data_dir: path.join(cwd, '.data/pg'), port: 54329 });
-    expect(config.workspaces['default'].path).toMatch(/examples\/default$/);
+    expect(config.workspaces['default']).toMatchObject({
+      type: 'folder',
+      path: expect.stringMatching(/examples\/default$/),
+    });
     expect(config.log_storage.local_dir).toBe(path.join(cwd, '.data/logs'));
     expect(config.worker_token).toBeUndefined();
   });
@@ -46,7 +49,43 @@ describe('loadServerConfig', () => {
     );
     expect(() => load({ STROEM__LISTEN: 'nope' })).toThrow(/^listen: /);
     expect(() => load({ STROEM__DEFAULT_STEP_TIMEOUT: '48h' })).toThrow(/^default_step_timeout: /);
-    expect(() => load({ STROEM__WORKSPACES__X__TYPE: 'git' })).toThrow(/^workspaces\.x\.type: /);
+    expect(() => load({ STROEM__WORKSPACES__X__TYPE: 'svn' })).toThrow(/^workspaces\.x\.type: /);
+    expect(() => load({ STROEM__WORKSPACES__X__TYPE: 'git' })).toThrow(/^workspaces\.x\.url: /);
     expect(() => load({ STROEM_CONFIG: '/nonexistent.yaml' })).toThrow(/config file/);
+  });
+
+  it('reads git workspaces with defaults, auth and libraries', () => {
+    const config = load({
+      STROEM__WORKSPACES__OPS__TYPE: 'git',
+      STROEM__WORKSPACES__OPS__URL: 'https://git.example.com/ops.git',
+      STROEM__WORKSPACES__OPS__AUTH__TYPE: 'token',
+      STROEM__WORKSPACES__OPS__AUTH__TOKEN: 'tok',
+      STROEM__LIBRARIES__COMMON__PATH: 'lib',
+    });
+    expect(config.workspaces['ops']).toEqual({
+      type: 'git',
+      url: 'https://git.example.com/ops.git',
+      ref: 'main',
+      poll_interval_secs: 60,
+      auth: {
+        type: 'token',
+        token: 'tok',
+        key: undefined,
+        key_path: undefined,
+        username: undefined,
+      },
+    });
+    expect(config.libraries?.['common']).toEqual({
+      type: 'folder',
+      path: path.join(cwd, 'lib'),
+      poll_interval_secs: 30,
+    });
+    expect(() =>
+      load({
+        STROEM__WORKSPACES__OPS__TYPE: 'git',
+        STROEM__WORKSPACES__OPS__URL: 'u',
+        STROEM__WORKSPACES__OPS__AUTH__TYPE: 'ssh_key',
+      }),
+    ).toThrow(/^workspaces\.ops\.auth: ssh_key auth needs/);
   });
 });

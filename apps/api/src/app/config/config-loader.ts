@@ -9,9 +9,13 @@ import { parseDuration } from '@stroem/workflow';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_EMBEDDED_PORT } from '@stroem/db';
 import {
+  DEFAULT_LEADER_ELECTION,
   DEFAULT_RECOVERY,
-  type FolderWorkspaceConfig,
+  type GitAuthConfig,
+  type WorkspaceSourceConfig,
+  type LeaderElectionConfig,
   type RecoveryConfig,
+  type SchedulerConfig,
   type ServerConfig,
 } from './server-config';
 
@@ -127,7 +131,75 @@ function parseListen(value: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[(.*)\]$/, '$1') || '0.0.0.0', port };
 }
 
-function readWorkspaces(reader: Reader, cwd: string): Record<string, FolderWorkspaceConfig> {
+function readAuth(reader: Reader, key: string): GitAuthConfig | undefined {
+  const type = reader.string(`${key}.type`);
+  if (type === undefined) return undefined;
+  if (type !== 'token' && type !== 'ssh_key')
+    throw new ConfigError(`${key}.type: expected 'token' or 'ssh_key', got '${type}'`);
+  const auth: GitAuthConfig = {
+    type,
+    token: reader.string(`${key}.token`),
+    key: reader.string(`${key}.key`),
+    key_path: reader.string(`${key}.key_path`),
+    username: reader.string(`${key}.username`),
+  };
+  if (type === 'token' && !auth.token)
+    throw new ConfigError(`${key}.token: required for token auth`);
+  if (type === 'ssh_key' && !auth.key && !auth.key_path)
+    throw new ConfigError(`${key}: ssh_key auth needs 'key' or 'key_path'`);
+  return auth;
+}
+
+/** One `workspaces.<name>` / `libraries.<name>` entry: a folder or a git repository. */
+function readSource(reader: Reader, key: string, cwd: string): WorkspaceSourceConfig {
+  const type = reader.string(`${key}.type`) ?? 'folder';
+  if (type === 'git') {
+    const url = reader.string(`${key}.url`);
+    if (!url) throw new ConfigError(`${key}.url: required for a git source`);
+    const authKey = `${key}.auth`;
+    let auth = readAuth(reader, authKey);
+    const named = typeof reader.get(authKey) === 'string' ? reader.string(authKey) : undefined;
+    if (named !== undefined) {
+      auth = readAuth(reader, `git_auth.${named}`);
+      if (!auth) throw new ConfigError(`${authKey}: no git_auth entry named '${named}'`);
+    }
+    return {
+      type: 'git',
+      url,
+      ref: reader.string(`${key}.ref`) ?? 'main',
+      poll_interval_secs: reader.integer(`${key}.poll_interval_secs`, 1, 86400) ?? 60,
+      auth,
+    };
+  }
+  if (type !== 'folder')
+    throw new ConfigError(`${key}.type: expected 'folder' or 'git', got '${type}'`);
+  const dir = reader.string(`${key}.path`);
+  if (!dir) throw new ConfigError(`${key}.path: required for a folder source`);
+  return {
+    type: 'folder',
+    path: path.resolve(cwd, dir),
+    poll_interval_secs: reader.integer(`${key}.poll_interval_secs`, 1, 86400) ?? 30,
+  };
+}
+
+function readSources(
+  reader: Reader,
+  section: 'workspaces' | 'libraries',
+  cwd: string,
+): Record<string, WorkspaceSourceConfig> {
+  const value = reader.get(section);
+  if (!isObject(value)) throw new ConfigError(`${section}: expected a mapping of name → source`);
+  const out: Record<string, WorkspaceSourceConfig> = {};
+  for (const name of Object.keys(value)) {
+    const key = `${section}.${name}`;
+    const pattern = section === 'libraries' ? /^[A-Za-z0-9_-]+$/ : /^[A-Za-z0-9_.-]+$/;
+    if (!pattern.test(name)) throw new ConfigError(`${key}: invalid ${section} name`);
+    out[name] = readSource(reader, key, cwd);
+  }
+  return out;
+}
+
+function readWorkspaces(reader: Reader, cwd: string): Record<string, WorkspaceSourceConfig> {
   const section = reader.get('workspaces');
   if (section === undefined || section === null) {
     return {
@@ -138,23 +210,33 @@ function readWorkspaces(reader: Reader, cwd: string): Record<string, FolderWorks
       },
     };
   }
-  if (!isObject(section)) throw new ConfigError('workspaces: expected a mapping of name → source');
-  const out: Record<string, FolderWorkspaceConfig> = {};
-  for (const name of Object.keys(section)) {
-    const key = `workspaces.${name}`;
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ConfigError(`${key}: invalid workspace name`);
-    const type = reader.string(`${key}.type`) ?? 'folder';
-    if (type !== 'folder')
-      throw new ConfigError(`${key}.type: '${type}' is not supported yet (only 'folder')`);
-    const dir = reader.string(`${key}.path`);
-    if (!dir) throw new ConfigError(`${key}.path: required for a folder workspace`);
-    out[name] = {
-      type: 'folder',
-      path: path.resolve(cwd, dir),
-      poll_interval_secs: reader.integer(`${key}.poll_interval_secs`, 1, 86400) ?? 30,
-    };
-  }
-  return out;
+  return readSources(reader, 'workspaces', cwd);
+}
+
+function readLibraries(reader: Reader, cwd: string): Record<string, WorkspaceSourceConfig> {
+  const section = reader.get('libraries');
+  if (section === undefined || section === null || section === '') return {};
+  return readSources(reader, 'libraries', cwd);
+}
+
+function readLeaderElection(reader: Reader): LeaderElectionConfig {
+  const raw = reader.get('leader_election.enabled');
+  const enabled = raw === undefined || raw === null || raw === '' ? undefined : String(raw);
+  if (enabled !== undefined && enabled !== 'true' && enabled !== 'false')
+    throw new ConfigError(`leader_election.enabled: expected true or false, got '${enabled}'`);
+  return {
+    enabled: enabled === undefined ? DEFAULT_LEADER_ELECTION.enabled : enabled === 'true',
+    retry_interval_secs:
+      reader.integer('leader_election.retry_interval_secs', 1, 3600) ??
+      DEFAULT_LEADER_ELECTION.retry_interval_secs,
+  };
+}
+
+function readScheduler(reader: Reader): SchedulerConfig {
+  const catchUp = reader.string('scheduler.catch_up') ?? 'none';
+  if (catchUp !== 'none' && catchUp !== 'last')
+    throw new ConfigError(`scheduler.catch_up: expected 'none' or 'last', got '${catchUp}'`);
+  return { catch_up: catchUp };
 }
 
 function readRecovery(reader: Reader): RecoveryConfig {
@@ -192,12 +274,26 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
       },
     },
     workspaces: readWorkspaces(reader, sources.cwd),
+    libraries: readLibraries(reader, sources.cwd),
+    workspace_cache_dir: path.resolve(
+      sources.cwd,
+      reader.string('workspace_cache_dir') ?? '.data/workspaces',
+    ),
     worker_token: workerToken,
     log_storage: {
       local_dir: path.resolve(sources.cwd, reader.string('log_storage.local_dir') ?? '.data/logs'),
     },
     recovery: readRecovery(reader),
+    leader_election: readLeaderElection(reader),
+    scheduler: readScheduler(reader),
     default_step_timeout: reader.duration('default_step_timeout', MAX_STEP_TIMEOUT),
     default_job_timeout: reader.duration('default_job_timeout', MAX_JOB_TIMEOUT),
+    webhooks: {
+      max_body_bytes: reader.integer('webhooks.max_body_bytes', 1, 1024 ** 3) ?? 1024 * 1024,
+    },
+    event_sources: {
+      reconcile_interval_secs:
+        reader.integer('event_sources.reconcile_interval_secs', 1, 86400) ?? 30,
+    },
   };
 }

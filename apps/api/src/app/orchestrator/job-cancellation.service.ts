@@ -6,7 +6,10 @@ import { JobEndedService } from './job-ended.service';
 
 /** Why a job is cancelled; it decides the server event written to the job log. */
 export type CancelReason =
-  { kind: 'user' } | { kind: 'timeout'; seconds: number } | { kind: 'parent'; parentJobId: string };
+  | { kind: 'user' }
+  | { kind: 'timeout'; seconds: number }
+  | { kind: 'parent'; parentJobId: string }
+  | { kind: 'trigger'; sourceId: string };
 
 export type CancelOutcome = 'cancelled' | 'not-found' | 'terminal';
 
@@ -18,6 +21,8 @@ function eventFor(reason: CancelReason): string {
       return `Job timed out after ${reason.seconds}s`;
     case 'parent':
       return `Job cancelled with its parent job ${reason.parentJobId}`;
+    case 'trigger':
+      return `Job cancelled by a new run of trigger '${reason.sourceId}' (concurrency: cancel_previous)`;
   }
 }
 

@@ -89,6 +89,7 @@ export class JobCreatorService {
         retryOf: req.retryOf,
         defaultStepTimeout: this.config.default_step_timeout,
         defaultJobTimeout: this.config.default_job_timeout,
+        resolveForeign: (name) => this.workspaces.resolveForeignAction(req.workspace, name),
       });
     } catch (err) {
       if (err instanceof UnknownActionError) throw invalid(err.message);

@@ -8,6 +8,7 @@ import {
   type StepView,
 } from '@stroem/workflow';
 import { unprocessable } from '../errors/domain-errors';
+import { eventSourceClaimConfig } from '../event-sources/event-source-config';
 import { isHookTaskName } from '../hooks/hook-jobs';
 import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
 import { renderClaimedAction, templateErrorMessage, type RenderedAction } from './action-rendering';
@@ -27,6 +28,8 @@ export interface ClaimedWork {
   runner: string;
   timeout_secs: number | null;
   revision: string | null;
+  /** Event-source consumer jobs only: the consumer settings, `env` rendered (§2.17.9). */
+  event_source_config?: JsonObject;
 }
 
 /**
@@ -48,8 +51,10 @@ export class StepClaimService {
     if (!claimed) return null;
     const { step } = claimed;
     let rendered: RenderedAction;
+    let eventSource: JsonObject | null;
     try {
       rendered = await this.render(claimed);
+      eventSource = this.eventSourceConfig(claimed);
     } catch (err) {
       const message = templateErrorMessage(err);
       await this.completion.fail(step.jobId, step.stepName, message);
@@ -61,6 +66,7 @@ export class StepClaimService {
     }
     await this.claims.savePreparedInput(step.jobId, step.stepName, rendered.input);
     return {
+      ...(eventSource ? { event_source_config: eventSource } : {}),
       workspace: step.actionWorkspace ?? claimed.workspace,
       job_id: step.jobId,
       task_name: claimed.taskName,
@@ -81,10 +87,17 @@ export class StepClaimService {
     await this.claims.release(jobId, stepName, workerId);
   }
 
+  private eventSourceConfig(claimed: ClaimedStep): JsonObject | null {
+    const secrets = this.workspaces.get(claimed.workspace)?.current?.config.secrets ?? {};
+    return eventSourceClaimConfig(claimed.jobInput, secrets);
+  }
+
   private async render(claimed: ClaimedStep): Promise<RenderedAction> {
     const { step } = claimed;
-    const config = this.workspaces.get(claimed.workspace)?.current?.config;
-    if (!config) throw new Error(`workspace '${claimed.workspace}' is not loaded`);
+    // A cross-workspace step renders with its owner's secrets and connections.
+    const owner = step.actionWorkspace ?? claimed.workspace;
+    const config = this.workspaces.get(owner)?.current?.config;
+    if (!config) throw new Error(`workspace '${owner}' is not loaded`);
     const rows = (await this.jobs.findWithSteps(step.jobId))?.steps ?? [];
     const views = new Map<string, StepView>(
       rows.map((r) => [r.stepName, { status: r.status, output: r.output ?? undefined }]),

@@ -56,6 +56,18 @@ export interface NewJob {
   sourceId: string | null;
   defaultStepTimeout?: number;
   defaultJobTimeout?: number;
+  /**
+   * Cross-workspace references (reference §2.7): a dotted action that is not a key of
+   * `actions` resolves in the workspace of that name, pinned at its current revision.
+   */
+  resolveForeign?: (name: string) => ForeignAction | undefined;
+}
+
+/** An action owned by another workspace, at the revision the job pins. */
+export interface ForeignAction {
+  action: ActionDef;
+  workspace: string;
+  revision: string;
 }
 
 function stepRow(
@@ -64,6 +76,7 @@ function stepRow(
   step: FlowStep,
   action: ActionDef,
   job: NewJob,
+  owner?: ForeignAction,
 ): JobStepEntity {
   const retry = action.type === 'task' ? undefined : effectiveRetry(step.retry, action.retry);
   const forEach =
@@ -107,8 +120,8 @@ function stepRow(
     retryJitter: retry?.jitter ?? false,
     retryHistory: [],
     retryAt: null,
-    actionWorkspace: null,
-    actionRevision: null,
+    actionWorkspace: owner?.workspace ?? null,
+    actionRevision: owner?.revision ?? null,
   } satisfies Partial<JobStepEntity>);
 }
 
@@ -116,13 +129,14 @@ function stepRow(
 export function newJobRows(job: NewJob): { job: JobEntity; steps: JobStepEntity[] } {
   const jobId = randomUUID();
   const steps = Object.entries(job.task.flow).map(([name, step]) => {
-    const action = job.actions[step.action];
-    if (!action) {
+    const action = Object.hasOwn(job.actions, step.action) ? job.actions[step.action] : undefined;
+    const owner = action ? undefined : job.resolveForeign?.(step.action);
+    if (!action && !owner) {
       throw new UnknownActionError(
         `Step '${name}' references action '${step.action}', which does not exist`,
       );
     }
-    return stepRow(jobId, name, step, action, job);
+    return stepRow(jobId, name, step, action ?? (owner as ForeignAction).action, job, owner);
   });
   const row = Object.assign(new JobEntity(), {
     jobId,

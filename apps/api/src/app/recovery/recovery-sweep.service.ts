@@ -12,6 +12,7 @@ import {
   type SweptStep,
 } from '@stroem/db';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
+import { LeaderElection } from '../leadership/leader-election.service';
 import { errorText } from '../orchestrator/job-advance';
 import { JobCancellationService } from '../orchestrator/job-cancellation.service';
 import { StepCompletionService } from '../orchestrator/step-completion.service';
@@ -33,9 +34,9 @@ const sameTime = (a: Date | null, b: Date | null) =>
  * The recovery sweep (reference §2.17.11), every `recovery.sweep_interval_secs`: silent workers
  * become inactive and their running steps fail; steps past their timeout fail; approvals past
  * theirs fail; jobs past theirs are cancelled; ready steps no active worker can run fail. Each
- * failure goes through normal orchestration, so retries apply. Until leader election arrives
- * every replica sweeps: each action re-checks its row under the job lock, so two sweeps of the
- * same row change it once.
+ * failure goes through normal orchestration, so retries apply. The timer sweeps only on the
+ * leader (reference §1.18); each action still re-checks its row under the job lock, so two
+ * sweeps of the same row (a leadership hand-over) change it once.
  */
 @Injectable()
 export class RecoverySweep implements OnApplicationBootstrap, OnModuleDestroy {
@@ -48,10 +49,12 @@ export class RecoverySweep implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly completion: StepCompletionService,
     private readonly cancellation: JobCancellationService,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly leadership: LeaderElection,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
+      if (!this.leadership.isLeader()) return;
       this.sweepOnce().catch((err) =>
         this.logger.error(`recovery sweep failed: ${errorText(err)}`),
       );

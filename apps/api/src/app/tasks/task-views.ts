@@ -1,12 +1,12 @@
 /** Tasks as the REST API shows them (reference §3.1). */
 import {
   PRIMITIVE_INPUT_TYPES,
+  safeNextRuns,
   type FlowStep,
   type TaskDef,
   type TriggerDef,
   type WorkspaceConfig,
 } from '@stroem/workflow';
-import { Cron } from 'croner';
 
 export function taskListItem(
   workspace: string,
@@ -27,12 +27,9 @@ export function taskListItem(
 
 function nextRuns(trigger: TriggerDef): string[] {
   if (trigger.type !== 'scheduler' || !trigger.enabled) return [];
-  try {
-    const cron = new Cron(trigger.cron, { paused: true, timezone: trigger.timezone });
-    return cron.nextRuns(5).map((d) => d.toISOString());
-  } catch {
-    return [];
-  }
+  return safeNextRuns(trigger.cron, { timezone: trigger.timezone, count: 5 }).map((d) =>
+    d.toISOString(),
+  );
 }
 
 export function triggerInfo(name: string, trigger: TriggerDef) {

@@ -13,16 +13,16 @@ export class WorkerWorkspaceController {
   constructor(private readonly workspaces: WorkspaceRegistry) {}
 
   @Get(':file')
-  tarball(
+  async tarball(
     @Param('file') file: string,
     @Query('revision') revision: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() res: Response,
-  ): void {
+  ): Promise<void> {
     const name = file.endsWith(SUFFIX) ? file.slice(0, -SUFFIX.length) : undefined;
     const ws = name !== undefined ? this.workspaces.get(name) : undefined;
     if (!ws) throw notFound(`Workspace '${name ?? file}' not found`);
-    const tarball = ws.tarball(revision || undefined);
+    const tarball = await ws.tarball(revision || undefined);
     if (!tarball) throw notFound(`Revision '${revision}' of workspace '${name}' is not available`);
     const etag = `"${tarball.revision}"`;
     res.setHeader('ETag', etag);

@@ -4,6 +4,7 @@
  */
 import { createHash, getHashes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { create as createTar } from 'tar';
 
@@ -42,8 +43,33 @@ export async function workspaceRevision(root: string): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** gzip tar of the workspace root, entries relative to it; symlinks stay links. */
-export async function workspaceTarball(root: string): Promise<Buffer> {
+/**
+ * gzip tar of the workspace root, entries relative to it; symlinks stay links. `extras` are
+ * further directories shipped under a prefix (libraries under `_libraries/<lib>`).
+ */
+export async function workspaceTarball(
+  root: string,
+  extras: readonly { prefix: string; dir: string }[] = [],
+): Promise<Buffer> {
+  if (extras.length === 0) return tarDirectory(root);
+  const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'stroem-tarball-'));
+  try {
+    const filter = (src: string) => !EXCLUDED.has(path.basename(src));
+    await fs.cp(root, stage, { recursive: true, verbatimSymlinks: true, filter });
+    for (const extra of extras) {
+      await fs.cp(extra.dir, path.join(stage, extra.prefix), {
+        recursive: true,
+        verbatimSymlinks: true,
+        filter,
+      });
+    }
+    return await tarDirectory(stage);
+  } finally {
+    await fs.rm(stage, { recursive: true, force: true });
+  }
+}
+
+async function tarDirectory(root: string): Promise<Buffer> {
   const top = (await fs.readdir(root)).filter((n) => !EXCLUDED.has(n)).sort();
   const stream = createTar(
     {

@@ -42,6 +42,24 @@ export class JobRepository {
     });
   }
 
+  /**
+   * Workspace revisions that unfinished jobs still need: their own `revision`, and the
+   * `action_revision` of cross-workspace steps owned by `workspace`.
+   */
+  async activeRevisions(workspace: string): Promise<string[]> {
+    const rows: { revision: string }[] = await this.ds.query(
+      `SELECT revision FROM job
+        WHERE workspace = $1 AND revision IS NOT NULL
+          AND status NOT IN ('completed', 'failed', 'cancelled', 'skipped')
+       UNION
+       SELECT s.action_revision FROM job_step s JOIN job j ON j.job_id = s.job_id
+        WHERE s.action_workspace = $1 AND s.action_revision IS NOT NULL
+          AND j.status NOT IN ('completed', 'failed', 'cancelled', 'skipped')`,
+      [workspace],
+    );
+    return rows.map((r) => r.revision);
+  }
+
   async find(jobId: string): Promise<JobEntity | null> {
     return this.ds.getRepository(JobEntity).findOne({ where: { jobId } });
   }

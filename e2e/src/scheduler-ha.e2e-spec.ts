@@ -1,0 +1,135 @@
+/**
+ * The scheduler under high availability (reference §1.18, §2.17.13): two real server processes
+ * on one database elect one leader with the advisory lock; a 6-field every-second trigger fires
+ * each second exactly once across both, and when the leader stops the follower takes over.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { parse, stringify } from 'yaml';
+import { poll } from './harness/api';
+import { freePort, useStack } from './harness/stack';
+import { Service } from './harness/service';
+
+const workspace = mkdtempSync(join(tmpdir(), 'stroem-e2e-scheduler-'));
+mkdirSync(join(workspace, '.workflows'));
+writeFileSync(
+  join(workspace, '.workflows/w.yaml'),
+  `
+actions:
+  ok: { type: script, script: "true" }
+tasks:
+  tick:
+    flow:
+      s: { action: ok }
+triggers:
+  every-second:
+    type: scheduler
+    cron: "*/1 * * * * *"
+    task: tick
+`,
+);
+
+const stack = useStack({
+  workspaces: { ws: workspace },
+  workers: 0,
+  serverConfig: { leader_election: { retry_interval_secs: 1 } },
+});
+
+let second: Service | undefined;
+let db: Client;
+
+beforeAll(async () => {
+  const s = stack();
+  const config = parse(readFileSync(join(s.dir, 'server-config.yaml'), 'utf8'));
+  const port = await freePort();
+  config.listen = `127.0.0.1:${port}`;
+  const file = join(s.dir, 'server-2-config.yaml');
+  writeFileSync(file, stringify(config));
+  second = new Service({
+    name: 'server-2',
+    bin: 'bin/stroem-server.js',
+    args: ['--config', file],
+    env: { DATABASE_URL: s.database.url },
+    logDir: s.dir,
+  });
+  await poll(
+    async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status,
+    (status) => status === 200 || second?.hasExited === true,
+    60_000,
+    () => 'the second server did not become healthy',
+  );
+  db = new Client({ connectionString: s.database.url });
+  // The stack's teardown may drop the database before this file's afterAll closes the client.
+  db.on('error', () => undefined);
+  await db.connect();
+}, 120_000);
+
+afterAll(async () => {
+  await db?.end().catch(() => undefined);
+  await second?.stop(15_000);
+  if ((globalThis.__stroemE2eFailures ?? 0) > 0 && second) {
+    process.stderr.write(`──── server-2 ────\n${second.logs}\n`);
+  }
+});
+
+function secondServer(): Service {
+  if (!second) throw new Error('the second server did not start');
+  return second;
+}
+
+const elected = (service: Service) => service.logs.includes('elected leader');
+
+/** Per second (job creation truncated to the second): how many trigger jobs, in a window. */
+async function jobsPerSecond(from: Date, to: Date): Promise<number[]> {
+  const res = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM job
+      WHERE source_type = 'trigger' AND source_id = 'ws/every-second'
+        AND created_at >= $1 AND created_at < $2
+      GROUP BY date_trunc('second', created_at) ORDER BY date_trunc('second', created_at)`,
+    [from, to],
+  );
+  return res.rows.map((r) => Number(r.n));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('two API replicas on one database', () => {
+  it('elect exactly one leader, which fires each scheduled second exactly once', async () => {
+    const s = stack();
+    expect(second?.hasExited).toBe(false);
+    await poll(
+      async () => elected(s.server) || elected(secondServer()),
+      (ok) => ok,
+      10_000,
+      () => 'no replica became leader',
+    );
+    expect([elected(s.server), elected(secondServer())].filter(Boolean)).toHaveLength(1);
+
+    const from = new Date(Date.now() + 1000);
+    await sleep(6500);
+    const perSecond = await jobsPerSecond(from, new Date(from.getTime() + 5000));
+    expect(perSecond.length).toBeGreaterThanOrEqual(4);
+    expect(perSecond.every((n) => n === 1)).toBe(true);
+  });
+
+  it('the follower takes over when the leader stops, still firing each second once', async () => {
+    const s = stack();
+    const [leader, follower] = elected(s.server)
+      ? [s.server, secondServer()]
+      : [secondServer(), s.server];
+    await leader.stop(15_000);
+    await poll(
+      async () => elected(follower),
+      (ok) => ok,
+      15_000,
+      () => 'the follower did not take over',
+    );
+    const from = new Date(Date.now() + 1000);
+    await sleep(5500);
+    const perSecond = await jobsPerSecond(from, new Date(from.getTime() + 4000));
+    expect(perSecond.length).toBeGreaterThanOrEqual(3);
+    expect(perSecond.every((n) => n === 1)).toBe(true);
+  });
+});
