@@ -15,7 +15,9 @@ import {
 import { DATABASE_URL } from '../database/database.module';
 
 /** The advisory lock key upstream uses ("STRMLDR\x01"), so mixed fleets never both lead. */
-export const LEADER_LOCK_KEY = '0x5354524D4C445201';
+/** Upstream's advisory lock key `0x5354524D4C445201` ("STRMLDR\x01"), in decimal: hex integer
+ * literals only parse from PostgreSQL 16 on. */
+export const LEADER_LOCK_KEY = BigInt('0x5354524D4C445201').toString();
 
 export type LeadershipListener = (leader: boolean) => void;
 
@@ -44,6 +46,8 @@ export class LeaderElection implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.settings = config.leader_election ?? DEFAULT_LEADER_ELECTION;
   }
+
+  private lastAttemptError: string | undefined;
 
   isLeader(): boolean {
     return this.leader;
@@ -97,13 +101,20 @@ export class LeaderElection implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const client = this.client ?? (await this.connect());
       const rows = await client.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_lock(${LEADER_LOCK_KEY}::bigint) AS locked`,
+        'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+        [LEADER_LOCK_KEY],
       );
+      this.lastAttemptError = undefined;
       if (rows.rows[0]?.locked && !this.closing && client === this.client) {
         this.logger.log('elected leader (advisory lock acquired)');
         this.setLeader(true);
       }
     } catch (err) {
+      // A follower retries quietly, but say once why it cannot take the lock.
+      const message = (err as Error).message;
+      if (message !== this.lastAttemptError)
+        this.logger.warn(`leader election attempt failed: ${message}`);
+      this.lastAttemptError = message;
       this.dropConnection(err as Error);
     }
   }
