@@ -71,26 +71,9 @@ export class GitSource {
     if (await exists(path.join(dir, '.git'))) return dir;
     await this.init();
     if (!(await this.hasCommit(sha))) {
-      await this.git([
-        '--git-dir',
-        this.repoDir,
-        'fetch',
-        '--no-tags',
-        '--',
-        this.source.url,
-        this.source.ref,
-      ]);
-      if (!(await this.hasCommit(sha))) {
-        await this.git([
-          '--git-dir',
-          this.repoDir,
-          'fetch',
-          '--no-tags',
-          '--',
-          this.source.url,
-          sha,
-        ]).catch(() => undefined);
-      }
+      await this.fetch(this.source.ref);
+      // The ref may have moved on since the peek: fetch the pinned commit itself.
+      if (!(await this.hasCommit(sha))) await this.fetch(sha).catch(() => undefined);
       if (!(await this.hasCommit(sha)))
         throw new GitSourceError(`commit ${sha} not found after fetching '${this.source.ref}'`);
       // Keep every fetched commit reachable so a pinned revision can be checked out again later.
@@ -103,6 +86,10 @@ export class GitSource {
     this.worktrees.push(dir);
     await this.pruneWorktrees();
     return dir;
+  }
+
+  private fetch(what: string): Promise<GitResult> {
+    return this.git(['--git-dir', this.repoDir, 'fetch', '--no-tags', '--', this.source.url, what]);
   }
 
   /** True when `sha` was fetched before (then {@link checkout} works without the network). */
