@@ -1,6 +1,6 @@
 /** Runs the real `bin/stroem.js` against real workspaces written to temp folders. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -40,4 +40,14 @@ export function workspace(files: Record<string, string>): string {
     writeFileSync(full, content);
   }
   return root;
+}
+
+/** True once `pid` has exited (gone from /proc, or a zombie waiting to be reaped). */
+export function processGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
 }

@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stroem, workspace } from './cli-harness';
+import { processGone, stroem, workspace } from './cli-harness';
 
 jest.setTimeout(30_000);
-
-function processGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
 
 describe('stroem run: task timeout', () => {
   it('cancels the run when the task outlives its timeout: exit 1, steps cancelled, processes gone', async () => {

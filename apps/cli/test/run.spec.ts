@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collect, startCli, stroem, workspace } from './cli-harness';
+import { collect, processGone, startCli, stroem, workspace } from './cli-harness';
 
 jest.setTimeout(30_000);
 
@@ -9,15 +9,6 @@ function jobOutput(stdout: string): unknown {
   const match = /\nOutput: ([\s\S]*?)\n\nJob /.exec(stdout);
   if (!match) throw new Error(`no job output in:\n${stdout}`);
   return JSON.parse(match[1]);
-}
-
-function processGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
 }
 
 const TIMED_STEP = (name: string) => `
