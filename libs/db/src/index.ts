@@ -37,3 +37,12 @@ export {
   startEmbeddedPostgres,
 } from './lib/embedded-postgres';
 export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from './lib/embedded-postgres';
+export { UserRepository } from './lib/repositories/user.repository';
+export type {
+  NewUser,
+  OidcIdentity,
+  OidcProvisioning,
+  UserRow,
+} from './lib/repositories/user.repository';
+export { CredentialRepository } from './lib/repositories/credential.repository';
+export type { ApiKeyRow, RefreshOutcome } from './lib/repositories/credential.repository';

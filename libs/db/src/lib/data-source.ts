@@ -3,6 +3,7 @@ import { InitialSchema1767225600000 } from '../migrations/1767225600000-InitialS
 import { JobTerminalActions1767312000000 } from '../migrations/1767312000000-JobTerminalActions';
 import { SchedulerTriggerState1767484800000 } from '../migrations/1767484800000-SchedulerTriggerState';
 import { EventSourceConsumers1767571200000 } from '../migrations/1767571200000-EventSourceConsumers';
+import { Users1767657600000 } from '../migrations/1767657600000-Users';
 import { JobStepEntity } from './entities/job-step.entity';
 import { JobEntity } from './entities/job.entity';
 import { WorkerEntity } from './entities/worker.entity';
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   JobTerminalActions1767312000000,
   SchedulerTriggerState1767484800000,
   EventSourceConsumers1767571200000,
+  Users1767657600000,
 ];
 
 /**
