@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import type { ServerConfig } from './config/server-config';
 import { DatabaseModule } from './database/database.module';
@@ -30,6 +31,7 @@ export class AppModule {
         ConfigModule.register(config),
         DatabaseModule.register(databaseUrl),
         WorkspaceModule,
+        AuthModule,
         LogsModule,
         OrchestratorModule,
         HooksModule,

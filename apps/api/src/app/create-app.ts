@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { ServerConfig } from './config/server-config';
+import { installHttpHardening } from './http/hardening';
 import { DEFAULT_WEBHOOK_MAX_BODY_BYTES, installWebhookBodyParser } from './webhooks/webhook-body';
 
 /** The Nest application, not yet listening (main.ts and the tests share this). */
@@ -17,8 +18,8 @@ export async function createApp(
   );
   // `/hooks` bodies: raw bytes up to `webhooks.max_body_bytes` (413 beyond), read first.
   installWebhookBodyParser(app, config.webhooks?.max_body_bytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES);
-  // Every body is read as JSON whatever its content type; an unparsable one is a 400.
-  app.useBodyParser('json', { type: () => true, limit: '10mb' });
+  // Headers, CORS, cookies, JSON bodies with size limits (an unparsable one is a 400).
+  installHttpHardening(app, config);
   await app.init();
   return app;
 }

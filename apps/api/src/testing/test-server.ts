@@ -5,13 +5,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import { createTestDatabase, type TestDatabase } from '@stroem/db/testing';
 import type { JsonValue } from '@stroem/workflow';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { createApp } from '../app/create-app';
-import type { ServerConfig } from '../app/config/server-config';
+import type { AuthConfig, ServerConfig } from '../app/config/server-config';
 
 export interface TestServer {
   app: INestApplication;
@@ -22,9 +22,37 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** An `auth` section for specs: fixed secrets, generous rate limits unless overridden. */
+export function testAuthConfig(patch: Partial<AuthConfig> = {}): AuthConfig {
+  return {
+    jwt_secret: 'test-jwt-secret-0123456789abcdef-0123456789',
+    refresh_secret: 'test-refresh-secret-0123456789abcdef-01234',
+    access_token_ttl_secs: 900,
+    refresh_token_ttl_secs: 30 * 86400,
+    providers: {},
+    initial_user: { email: 'admin@stroem.local', password: 'admin' },
+    rate_limits: { login_per_min: 1000, refresh_per_min: 1000, api_keys_per_min: 1000 },
+    ...patch,
+  };
+}
+
+/** Logs in through the API; returns the access token and the refresh cookie's value. */
+export async function login(
+  http: App,
+  email = 'admin@stroem.local',
+  password = 'admin',
+): Promise<{ accessToken: string; refreshToken: string }> {
+  const res = await request(http).post('/api/auth/login').send({ email, password }).expect(200);
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const refresh = cookies.map((c) => /^stroem_refresh=([^;]*)/.exec(c)?.[1]).find(Boolean);
+  if (!refresh) throw new Error('login set no stroem_refresh cookie');
+  return { accessToken: res.body.access_token as string, refreshToken: refresh };
+}
+
 export async function startTestServer(
   files: Record<string, string>,
   patch: Partial<ServerConfig> = {},
+  logger: LoggerService | false = false,
 ): Promise<TestServer> {
   const db: TestDatabase = await createTestDatabase();
   const dir = mkdtempSync(path.join(tmpdir(), 'stroem-api-test-'));
@@ -47,7 +75,7 @@ export async function startTestServer(
     },
     ...patch,
   };
-  const app = await createApp(config, db.url, false);
+  const app = await createApp(config, db.url, logger);
   return {
     app,
     http: app.getHttpServer() as App,
@@ -64,11 +92,20 @@ export async function startTestServer(
 
 /** Drives jobs through the public API and the worker protocol, as a worker would. */
 export class Driver {
-  constructor(private readonly server: TestServer) {}
+  /** `accessToken`: sent on `/api` calls when the server runs with auth. */
+  constructor(
+    private readonly server: TestServer,
+    private readonly accessToken?: string,
+  ) {}
+
+  private get auth(): Record<string, string> {
+    return this.accessToken ? { Authorization: `Bearer ${this.accessToken}` } : {};
+  }
 
   async execute(task: string, input: Record<string, JsonValue> = {}): Promise<string> {
     const res = await request(this.server.http)
       .post(`/api/workspaces/default/tasks/${task}/execute`)
+      .set(this.auth)
       .send({ input })
       .expect(200);
     return res.body.job_id as string;
@@ -89,7 +126,8 @@ export class Driver {
   }
 
   async job(jobId: string) {
-    return (await request(this.server.http).get(`/api/jobs/${jobId}`).expect(200)).body as {
+    return (await request(this.server.http).get(`/api/jobs/${jobId}`).set(this.auth).expect(200))
+      .body as {
       status: string;
       output: JsonValue;
       steps: {

@@ -88,4 +88,86 @@ describe('loadServerConfig', () => {
       }),
     ).toThrow(/^workspaces\.ops\.auth: ssh_key auth needs/);
   });
+
+  describe('auth and acl', () => {
+    const withFile = (yaml: string, env: NodeJS.ProcessEnv = {}) => {
+      const file = path.join(cwd, 'auth.yaml');
+      writeFileSync(file, `worker_token: "${'w'.repeat(32)}"\n${yaml}`);
+      return load(env, ['--config', file]);
+    };
+    const secrets = `  jwt_secret: "${'j'.repeat(32)}"\n  refresh_secret: "${'r'.repeat(32)}"\n`;
+
+    it('leaves auth off without a section, and reads one with defaults', () => {
+      expect(load().auth).toBeUndefined();
+      const config = withFile(
+        `auth:\n${secrets}  base_url: https://stroem.example.com/\n  initial_user: { email: a@b.c, password: pw }\n  providers:\n    sso: { provider_type: oidc, display_name: SSO, issuer_url: https://idp.example, client_id: c, client_secret: s, default_groups: [ops] }\n`,
+      );
+      expect(config.auth).toMatchObject({
+        base_url: 'https://stroem.example.com',
+        access_token_ttl_secs: 900,
+        refresh_token_ttl_secs: 2592000,
+        initial_user: { email: 'a@b.c', password: 'pw' },
+        rate_limits: { login_per_min: 20, refresh_per_min: 30, api_keys_per_min: 60 },
+        providers: {
+          sso: { provider_type: 'oidc', scopes: ['email', 'profile'], default_groups: ['ops'] },
+        },
+      });
+    });
+
+    it('refuses short secrets, incomplete oidc providers and a bad base_url, naming the key', () => {
+      expect(() =>
+        withFile(`auth:\n  jwt_secret: short\n  refresh_secret: "${'r'.repeat(32)}"\n`),
+      ).toThrow(new ConfigError('auth.jwt_secret: must be at least 32 characters'));
+      expect(() => withFile(`auth:\n  jwt_secret: "${'j'.repeat(32)}"\n`)).toThrow(
+        /auth.refresh_secret: required/,
+      );
+      expect(() =>
+        withFile(
+          `auth:\n${secrets}  providers:\n    sso: { provider_type: oidc, issuer_url: https://x }\n`,
+        ),
+      ).toThrow(/auth.providers.sso.client_id: required/);
+      expect(() => withFile(`auth:\n${secrets}  base_url: ftp://x\n`)).toThrow(/auth.base_url/);
+    });
+
+    it('needs a worker_token with auth', () => {
+      const file = path.join(cwd, 'no-token.yaml');
+      writeFileSync(file, `auth:\n${secrets}`);
+      expect(() => load({}, ['--config', file])).toThrow(
+        new ConfigError('worker_token: required when auth is configured'),
+      );
+    });
+
+    it('takes secrets from STROEM__ variables', () => {
+      const config = load({
+        STROEM__WORKER_TOKEN: 'w'.repeat(32),
+        STROEM__AUTH__JWT_SECRET: 'j'.repeat(40),
+        STROEM__AUTH__REFRESH_SECRET: 'r'.repeat(40),
+      });
+      expect(config.auth?.jwt_secret).toBe('j'.repeat(40));
+    });
+
+    it('reads ACL rules with defaults and refuses unknown actions and rules for nobody', () => {
+      const config = withFile(
+        `auth:\n${secrets}acl:\n  rules:\n    - { tasks: ["ops/*"], action: run, groups: [ops], users: [Ann@Example.com] }\n`,
+      );
+      expect(config.acl).toEqual({
+        default: 'deny',
+        rules: [
+          {
+            workspace: '*',
+            tasks: ['ops/*'],
+            action: 'run',
+            groups: ['ops'],
+            users: ['ann@example.com'],
+          },
+        ],
+      });
+      expect(() =>
+        withFile(`auth:\n${secrets}acl:\n  rules:\n    - { action: admin, groups: [x] }\n`),
+      ).toThrow(/acl.rules.0.action: expected run, view or deny, got 'admin'/);
+      expect(() => withFile(`auth:\n${secrets}acl:\n  rules:\n    - { action: run }\n`)).toThrow(
+        /acl.rules.0: needs 'groups' or 'users'/,
+      );
+    });
+  });
 });

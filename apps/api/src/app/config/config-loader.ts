@@ -9,6 +9,13 @@ import { parseDuration } from '@stroem/workflow';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_EMBEDDED_PORT } from '@stroem/db';
 import {
+  type AclAction,
+  type AclConfig,
+  type AclRule,
+  type AuthConfig,
+  type AuthProviderConfig,
+  type HttpConfig,
+  DEFAULT_HTTP,
   DEFAULT_LEADER_ELECTION,
   DEFAULT_RECOVERY,
   type GitAuthConfig,
@@ -89,7 +96,8 @@ class Reader {
 
   get(keyPath: string): unknown {
     let node: unknown = this.raw;
-    for (const key of keyPath.split('.')) node = isObject(node) ? node[key] : undefined;
+    for (const key of keyPath.split('.'))
+      node = isObject(node) ? node[key] : Array.isArray(node) ? node[Number(key)] : undefined;
     return node;
   }
 
@@ -254,6 +262,146 @@ function readRecovery(reader: Reader): RecoveryConfig {
   };
 }
 
+const SECRET_MIN = 32;
+const ACL_ACTIONS: readonly AclAction[] = ['run', 'view', 'deny'];
+const GROUP_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function stringList(reader: Reader, keyPath: string): string[] {
+  const value = reader.get(keyPath);
+  if (value === undefined || value === null || value === '') return [];
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items)) throw new ConfigError(`${keyPath}: expected a list of strings`);
+  return items.map((item, i) => {
+    if (typeof item !== 'string' || item.trim() === '')
+      throw new ConfigError(`${keyPath}[${i}]: expected a non-empty string`);
+    return item.trim();
+  });
+}
+
+function secret(reader: Reader, keyPath: string): string {
+  const value = reader.string(keyPath);
+  if (value === undefined) throw new ConfigError(`${keyPath}: required when auth is configured`);
+  if (value.length < SECRET_MIN)
+    throw new ConfigError(`${keyPath}: must be at least ${SECRET_MIN} characters`);
+  return value;
+}
+
+function readProvider(reader: Reader, key: string): AuthProviderConfig {
+  const type = reader.string(`${key}.provider_type`) ?? reader.string(`${key}.type`) ?? 'internal';
+  if (type !== 'internal' && type !== 'oidc')
+    throw new ConfigError(`${key}.provider_type: expected 'internal' or 'oidc', got '${type}'`);
+  const provider: AuthProviderConfig = {
+    provider_type: type,
+    display_name: reader.string(`${key}.display_name`) ?? key.split('.').pop() ?? 'SSO',
+    default_groups: stringList(reader, `${key}.default_groups`),
+  };
+  for (const group of provider.default_groups)
+    if (!GROUP_NAME.test(group))
+      throw new ConfigError(`${key}.default_groups: invalid group name '${group}'`);
+  if (type === 'oidc') {
+    for (const field of ['issuer_url', 'client_id', 'client_secret'] as const) {
+      const value = reader.string(`${key}.${field}`);
+      if (!value) throw new ConfigError(`${key}.${field}: required for an oidc provider`);
+      provider[field] = value;
+    }
+    if (!/^https?:\/\//.test(provider.issuer_url ?? ''))
+      throw new ConfigError(`${key}.issuer_url: expected an http(s) URL`);
+    const scopes = stringList(reader, `${key}.scopes`);
+    provider.scopes = scopes.length > 0 ? scopes : ['email', 'profile'];
+  }
+  return provider;
+}
+
+function readAuthSection(reader: Reader): AuthConfig | undefined {
+  const section = reader.get('auth');
+  if (section === undefined || section === null || section === '') return undefined;
+  if (!isObject(section)) throw new ConfigError('auth: expected a mapping');
+  const baseUrl = reader.string('auth.base_url')?.replace(/\/+$/, '');
+  if (baseUrl !== undefined && !/^https?:\/\/[^/]+/.test(baseUrl))
+    throw new ConfigError(`auth.base_url: expected an http(s) URL, got '${baseUrl}'`);
+  const providers: Record<string, AuthProviderConfig> = {};
+  const rawProviders = reader.get('auth.providers');
+  if (rawProviders !== undefined && rawProviders !== null) {
+    if (!isObject(rawProviders)) throw new ConfigError('auth.providers: expected a mapping');
+    for (const id of Object.keys(rawProviders)) {
+      if (!/^[A-Za-z0-9_-]+$/.test(id))
+        throw new ConfigError(`auth.providers.${id}: invalid provider id`);
+      providers[id] = readProvider(reader, `auth.providers.${id}`);
+    }
+  }
+  let initialUser: AuthConfig['initial_user'];
+  const email = reader.string('auth.initial_user.email');
+  if (email !== undefined) {
+    const password = reader.string('auth.initial_user.password');
+    if (!password) throw new ConfigError('auth.initial_user.password: required with an email');
+    if (!email.includes('@'))
+      throw new ConfigError('auth.initial_user.email: not an e-mail address');
+    initialUser = { email, password };
+  }
+  return {
+    jwt_secret: secret(reader, 'auth.jwt_secret'),
+    refresh_secret: secret(reader, 'auth.refresh_secret'),
+    base_url: baseUrl,
+    access_token_ttl_secs: reader.integer('auth.access_token_ttl_secs', 10, 86400) ?? 900,
+    refresh_token_ttl_secs:
+      reader.integer('auth.refresh_token_ttl_secs', 60, 365 * 86400) ?? 30 * 86400,
+    providers,
+    initial_user: initialUser,
+    rate_limits: {
+      login_per_min: reader.integer('auth.rate_limits.login_per_min', 1, 100000) ?? 20,
+      refresh_per_min: reader.integer('auth.rate_limits.refresh_per_min', 1, 100000) ?? 30,
+      api_keys_per_min: reader.integer('auth.rate_limits.api_keys_per_min', 1, 100000) ?? 60,
+    },
+  };
+}
+
+function aclAction(reader: Reader, keyPath: string, fallback?: AclAction): AclAction {
+  const value = reader.string(keyPath) ?? fallback;
+  if (value === undefined) throw new ConfigError(`${keyPath}: required (run, view or deny)`);
+  if (!(ACL_ACTIONS as readonly string[]).includes(value))
+    throw new ConfigError(`${keyPath}: expected run, view or deny, got '${value}'`);
+  return value as AclAction;
+}
+
+function readAcl(reader: Reader): AclConfig | undefined {
+  const section = reader.get('acl');
+  if (section === undefined || section === null || section === '') return undefined;
+  if (!isObject(section)) throw new ConfigError('acl: expected a mapping');
+  const rawRules = reader.get('acl.rules') ?? [];
+  if (!Array.isArray(rawRules)) throw new ConfigError('acl.rules: expected a list');
+  const rules: AclRule[] = rawRules.map((_, i) => {
+    const key = `acl.rules.${i}`;
+    const rule: AclRule = {
+      workspace: reader.string(`${key}.workspace`) ?? '*',
+      tasks: stringList(reader, `${key}.tasks`),
+      action: aclAction(reader, `${key}.action`),
+      groups: stringList(reader, `${key}.groups`),
+      users: stringList(reader, `${key}.users`).map((u) => u.toLowerCase()),
+    };
+    if (rule.tasks.length === 0) rule.tasks = ['*'];
+    if (rule.groups.length === 0 && rule.users.length === 0)
+      throw new ConfigError(`${key}: needs 'groups' or 'users'`);
+    return rule;
+  });
+  return { default: aclAction(reader, 'acl.default', 'deny'), rules };
+}
+
+function readHttp(reader: Reader): HttpConfig {
+  const trust = reader.string('http.trust_proxy');
+  let trustProxy: HttpConfig['trust_proxy'] = false;
+  if (trust === 'true') trustProxy = true;
+  else if (trust !== undefined && /^\d+$/.test(trust)) trustProxy = Number(trust);
+  else if (trust !== undefined && trust !== 'false') trustProxy = trust;
+  return {
+    api_max_body_bytes:
+      reader.integer('http.api_max_body_bytes', 1024, 1024 ** 3) ?? DEFAULT_HTTP.api_max_body_bytes,
+    worker_max_body_bytes:
+      reader.integer('http.worker_max_body_bytes', 1024, 1024 ** 3) ??
+      DEFAULT_HTTP.worker_max_body_bytes,
+    trust_proxy: trustProxy,
+  };
+}
+
 export function loadServerConfig(sources: ConfigSources): ServerConfig {
   const file = configFileFrom(sources);
   const raw = file ? readConfigFile(file, sources.cwd) : {};
@@ -263,6 +411,11 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
   const workerToken = reader.string('worker_token');
   if (workerToken !== undefined && workerToken.length < 32)
     throw new ConfigError('worker_token: must be at least 32 characters');
+
+  const auth = readAuthSection(reader);
+  // With users and secrets behind a login, an open worker API would hand both to anyone.
+  if (auth && workerToken === undefined)
+    throw new ConfigError('worker_token: required when auth is configured');
 
   return {
     listen: parseListen(reader.string('listen') ?? '0.0.0.0:8080'),
@@ -295,5 +448,8 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
       reconcile_interval_secs:
         reader.integer('event_sources.reconcile_interval_secs', 1, 86400) ?? 30,
     },
+    auth,
+    acl: readAcl(reader),
+    http: readHttp(reader),
   };
 }

@@ -75,6 +75,71 @@ export interface ServerConfig {
   webhooks?: WebhooksConfig;
   /** Event-source consumers; absent ⇒ defaults (reconcile every 30 s). */
   event_sources?: EventSourcesConfig;
+  /** User authentication; absent ⇒ every `/api` route is open (as upstream). */
+  auth?: AuthConfig;
+  /** Task permissions for non-admin users; absent ⇒ every user may run everything. */
+  acl?: AclConfig;
+  /** HTTP hardening: request size limits and proxy trust; absent ⇒ DEFAULT_HTTP. */
+  http?: HttpConfig;
+}
+
+export interface AuthProviderConfig {
+  provider_type: 'internal' | 'oidc';
+  display_name: string;
+  /** OIDC: the issuer (discovery at `<issuer_url>/.well-known/openid-configuration`). */
+  issuer_url?: string;
+  client_id?: string;
+  client_secret?: string;
+  /** OIDC: scopes besides `openid` (default `email profile`). */
+  scopes?: string[];
+  /** Groups a user provisioned through this provider starts with. */
+  default_groups: string[];
+}
+
+export interface AuthConfig {
+  /** HS256 key of the access tokens (≥ 32 characters). */
+  jwt_secret: string;
+  /** Signs the OIDC state cookie (≥ 32 characters). */
+  refresh_secret: string;
+  /** The public URL (`https://…` ⇒ Secure cookies and HSTS; also the CORS origin). */
+  base_url?: string;
+  /** Access token lifetime in seconds (default 900). */
+  access_token_ttl_secs: number;
+  /** Refresh token lifetime in seconds (default 30 days). */
+  refresh_token_ttl_secs: number;
+  /** Keyed by provider id; empty ⇒ internal (password) login only. */
+  providers: Record<string, AuthProviderConfig>;
+  /** Seeded (and made admin) at every start. */
+  initial_user?: { email: string; password: string };
+  /** Per-IP limits (requests per minute). */
+  rate_limits: { login_per_min: number; refresh_per_min: number; api_keys_per_min: number };
+}
+
+export type AclAction = 'run' | 'view' | 'deny';
+
+export interface AclRule {
+  /** Glob over workspace names (`*` any run of characters, `?` one). */
+  workspace: string;
+  /** Globs over `folder/task` paths (a task without folder is just its id). */
+  tasks: string[];
+  action: AclAction;
+  groups: string[];
+  /** E-mail addresses (case-insensitive). */
+  users: string[];
+}
+
+export interface AclConfig {
+  default: AclAction;
+  rules: AclRule[];
+}
+
+export interface HttpConfig {
+  /** Largest `/api` JSON body (bytes, default 2 MiB); larger ⇒ 413. */
+  api_max_body_bytes: number;
+  /** Largest `/worker` JSON body (bytes, default 10 MiB). */
+  worker_max_body_bytes: number;
+  /** Express `trust proxy` (client IPs for rate limits from X-Forwarded-For); default false. */
+  trust_proxy: boolean | number | string;
 }
 
 export interface WebhooksConfig {
@@ -103,5 +168,11 @@ export interface SchedulerConfig {
   /** Runs missed while no leader was up: `none` (upstream) or `last` (the latest one, once). */
   catch_up: 'none' | 'last';
 }
+
+export const DEFAULT_HTTP: HttpConfig = {
+  api_max_body_bytes: 2 * 1024 * 1024,
+  worker_max_body_bytes: 10 * 1024 * 1024,
+  trust_proxy: false,
+};
 
 export const SERVER_CONFIG = Symbol('SERVER_CONFIG');

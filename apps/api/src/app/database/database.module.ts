@@ -8,10 +8,12 @@ import {
 import {
   ClaimRepository,
   createDataSource,
+  CredentialRepository,
   JobLineageRepository,
   JobLockRepository,
   JobRepository,
   RecoveryRepository,
+  UserRepository,
   WorkerRepository,
 } from '@stroem/db';
 import type { DataSource } from 'typeorm';
@@ -57,6 +59,8 @@ export class DatabaseModule {
       repository(ClaimRepository),
       repository(WorkerRepository),
       repository(RecoveryRepository),
+      repository(UserRepository),
+      repository(CredentialRepository),
     ];
     return {
       module: DatabaseModule,
@@ -70,6 +74,8 @@ export class DatabaseModule {
         ClaimRepository,
         WorkerRepository,
         RecoveryRepository,
+        UserRepository,
+        CredentialRepository,
       ],
     };
   }

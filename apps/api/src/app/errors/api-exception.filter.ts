@@ -11,9 +11,11 @@ import { DomainError, type DomainErrorKind } from './domain-errors';
 const STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
   unauthorized: 401,
+  forbidden: 403,
   'not-found': 404,
   conflict: 409,
   unprocessable: 422,
+  'too-many-requests': 429,
 };
 
 /** body-parser and friends: errors that carry a client status and a safe message. */
@@ -52,6 +54,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
       );
     }
     if (res.headersSent) return;
+    if (err instanceof DomainError && err.retryAfterSecs !== undefined) {
+      res.setHeader('Retry-After', String(err.retryAfterSecs));
+      res.status(status).json({ error: message, retry_after_secs: err.retryAfterSecs });
+      return;
+    }
     res.status(status).json({ error: message });
   }
 

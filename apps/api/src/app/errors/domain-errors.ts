@@ -3,12 +3,20 @@
  * the status of their kind. Messages are shown to the caller as written.
  */
 export type DomainErrorKind =
-  'invalid' | 'unauthorized' | 'not-found' | 'conflict' | 'unprocessable';
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'unprocessable'
+  | 'too-many-requests';
 
 export class DomainError extends Error {
   constructor(
     readonly kind: DomainErrorKind,
     message: string,
+    /** 429: seconds the caller should wait (sent as `Retry-After`). */
+    readonly retryAfterSecs?: number,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -18,6 +26,9 @@ export class DomainError extends Error {
 export const invalid = (message: string) => new DomainError('invalid', message);
 export const notFound = (message: string) => new DomainError('not-found', message);
 export const unauthorized = (message = 'Unauthorized') => new DomainError('unauthorized', message);
+export const forbidden = (message = 'Forbidden') => new DomainError('forbidden', message);
+export const tooManyRequests = (retryAfterSecs: number) =>
+  new DomainError('too-many-requests', 'Too many requests', retryAfterSecs);
 export const conflict = (message: string) => new DomainError('conflict', message);
 export const unprocessable = (message: string) => new DomainError('unprocessable', message);
 

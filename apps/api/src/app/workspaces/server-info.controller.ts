@@ -1,4 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
+import { AuthSettings } from '../auth/auth-settings';
+import { Public } from '../auth/public.decorator';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -8,16 +10,19 @@ const VERSION = (
   }
 ).version;
 
-/** `GET /api/config`: what the console needs before login (auth is off for now). */
+/** `GET /api/config`: what the console needs before login. */
 @Controller('api')
 export class ServerInfoController {
+  constructor(private readonly auth: AuthSettings) {}
+
   @Get('config')
+  @Public()
   config() {
     return {
-      auth_required: false,
-      has_internal_auth: false,
-      oidc_providers: [],
-      acl_enabled: false,
+      auth_required: this.auth.enabled,
+      has_internal_auth: this.auth.hasInternalAuth,
+      oidc_providers: this.auth.oidcProviders,
+      acl_enabled: this.auth.aclEnabled,
       version: VERSION,
     };
   }
