@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ActionDef, JsonObject, JsonValue } from '@stroem/workflow';
+import type { Principal } from '../auth/principal';
 import { conflict, invalid, notFound, requireJobId } from '../errors/domain-errors';
+import { JobAccess } from '../jobs/job-access.service';
 import { setStatus } from '../orchestrator/job-advance';
 import { DispatchService } from './dispatch.service';
 
@@ -57,15 +59,22 @@ function missingFields(action: ActionDef, input: JsonObject): string[] {
  */
 @Injectable()
 export class ApprovalService {
-  constructor(private readonly dispatch: DispatchService) {}
+  constructor(
+    private readonly dispatch: DispatchService,
+    private readonly access: JobAccess,
+  ) {}
 
+  /** 404 when the job is missing or hidden from the caller, 403 when they may only view it. */
   async decide(
+    principal: Principal | undefined,
     jobIdParam: string,
     stepName: string,
     body: unknown,
   ): Promise<{ status: 'approved' | 'rejected' }> {
     const jobId = requireJobId(jobIdParam);
+    await this.access.requireRun(principal, await this.access.findViewable(principal, jobId));
     const decision = readDecision(body);
+    const approver = principal?.email ?? ANONYMOUS;
     const found = await this.dispatch.update(jobId, (locked) => {
       const row = locked.steps.find((s) => s.stepName === stepName);
       if (!row) throw notFound(`Step '${stepName}' not found in job ${jobId}`);
@@ -77,7 +86,7 @@ export class ApprovalService {
       if (!decision.approved) {
         const reason = decision.rejection_reason || DEFAULT_REJECTION_REASON;
         setStatus(row, 'failed', now, reason);
-        return [`[approval] Step '${stepName}' rejected by ${ANONYMOUS}: ${reason}`];
+        return [`[approval] Step '${stepName}' rejected by ${approver}: ${reason}`];
       }
       const missing = missingFields(row.actionSpec as unknown as ActionDef, decision.input ?? {});
       if (missing.length > 0)
@@ -86,12 +95,12 @@ export class ApprovalService {
         );
       const output: Record<string, JsonValue> = isObject(row.output) ? { ...row.output } : {};
       output['approved'] = true;
-      output['approved_by'] = ANONYMOUS;
+      output['approved_by'] = approver;
       output['approved_at'] = now.toISOString();
       if (decision.input !== undefined) output['input'] = decision.input;
       row.output = output;
       setStatus(row, 'completed', now);
-      return [`[approval] Step '${stepName}' approved by ${ANONYMOUS}`];
+      return [`[approval] Step '${stepName}' approved by ${approver}`];
     });
     if (!found) throw notFound('Job not found');
     return { status: decision.approved ? 'approved' : 'rejected' };

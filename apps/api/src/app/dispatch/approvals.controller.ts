@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { ApprovalService } from './approval.service';
 
 @Controller('api')
@@ -7,7 +8,12 @@ export class ApprovalsController {
 
   @Post('jobs/:id/steps/:step/approve')
   @HttpCode(200)
-  approve(@Param('id') id: string, @Param('step') step: string, @Body() body: unknown) {
-    return this.approvals.decide(id, step, body);
+  approve(
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Param('id') id: string,
+    @Param('step') step: string,
+    @Body() body: unknown,
+  ) {
+    return this.approvals.decide(principal, id, step, body);
   }
 }

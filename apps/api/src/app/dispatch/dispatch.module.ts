@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { JobsModule } from '../jobs/jobs.module';
 import { OrchestratorModule } from '../orchestrator/orchestrator.module';
 import { ApprovalService } from './approval.service';
 import { ApprovalsController } from './approvals.controller';
@@ -8,7 +9,7 @@ import { ApprovalsController } from './approvals.controller';
  * orchestration (DispatchService, provided by OrchestratorModule, which they recurse with).
  */
 @Module({
-  imports: [OrchestratorModule],
+  imports: [OrchestratorModule, JobsModule],
   controllers: [ApprovalsController],
   providers: [ApprovalService],
 })

@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { JobsService, type JobListQuery } from './jobs.service';
 
 @Controller('api')
@@ -6,27 +7,31 @@ export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Get('jobs')
-  list(@Query() query: JobListQuery) {
-    return this.jobs.list(query);
+  list(@CurrentPrincipal() principal: Principal | undefined, @Query() query: JobListQuery) {
+    return this.jobs.list(principal, query);
   }
 
   @Get('jobs/:id')
-  detail(@Param('id') id: string) {
-    return this.jobs.detail(id);
+  detail(@CurrentPrincipal() principal: Principal | undefined, @Param('id') id: string) {
+    return this.jobs.detail(principal, id);
   }
 
   @Get('jobs/:id/logs')
-  logs(@Param('id') id: string) {
-    return this.jobs.logsOf(id);
+  logs(@CurrentPrincipal() principal: Principal | undefined, @Param('id') id: string) {
+    return this.jobs.logsOf(principal, id);
   }
 
   @Get('jobs/:id/steps/:step/logs')
-  stepLogs(@Param('id') id: string, @Param('step') step: string) {
-    return this.jobs.logsOf(id, step);
+  stepLogs(
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Param('id') id: string,
+    @Param('step') step: string,
+  ) {
+    return this.jobs.logsOf(principal, id, step);
   }
 
   @Get('stats')
-  stats() {
-    return this.jobs.stats();
+  stats(@CurrentPrincipal() principal: Principal | undefined) {
+    return this.jobs.stats(principal);
   }
 }

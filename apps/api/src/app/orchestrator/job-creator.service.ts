@@ -57,7 +57,11 @@ export class JobCreatorService {
   async create(req: JobRequest): Promise<string> {
     const snapshot = this.workspaces.get(req.workspace)?.current;
     if (!snapshot) throw notFound(`Workspace '${req.workspace}' not found`);
-    const task = req.task ?? snapshot.config.tasks[req.taskName];
+    const task =
+      req.task ??
+      (Object.hasOwn(snapshot.config.tasks, req.taskName)
+        ? snapshot.config.tasks[req.taskName]
+        : undefined);
     if (!task) throw notFound(`Task '${req.taskName}' not found in workspace '${req.workspace}'`);
 
     const submitted = req.sourceJobId

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { TasksService } from './tasks.service';
 
 @Controller('api')
@@ -6,23 +7,32 @@ export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Get('tasks')
-  all() {
-    return this.tasks.all();
+  all(@CurrentPrincipal() principal: Principal | undefined) {
+    return this.tasks.all(principal);
   }
 
   @Get('workspaces/:ws/tasks')
-  list(@Param('ws') ws: string) {
-    return this.tasks.tasksOf(ws);
+  list(@CurrentPrincipal() principal: Principal | undefined, @Param('ws') ws: string) {
+    return this.tasks.tasksOf(principal, ws);
   }
 
   @Get('workspaces/:ws/tasks/:name')
-  detail(@Param('ws') ws: string, @Param('name') name: string) {
-    return this.tasks.detail(ws, name);
+  detail(
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Param('ws') ws: string,
+    @Param('name') name: string,
+  ) {
+    return this.tasks.detail(principal, ws, name);
   }
 
   @Post('workspaces/:ws/tasks/:name/execute')
   @HttpCode(200)
-  execute(@Param('ws') ws: string, @Param('name') name: string, @Body() body: unknown) {
-    return this.tasks.execute(ws, name, body);
+  execute(
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Param('ws') ws: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ) {
+    return this.tasks.execute(principal, ws, name, body);
   }
 }

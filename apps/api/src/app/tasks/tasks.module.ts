@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { JobsModule } from '../jobs/jobs.module';
 import { OrchestratorModule } from '../orchestrator/orchestrator.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { TasksController } from './tasks.controller';
@@ -6,7 +7,7 @@ import { TasksService } from './tasks.service';
 
 /** `/api/tasks`, `/api/workspaces/{ws}/tasks…` and execute. */
 @Module({
-  imports: [WorkspaceModule, OrchestratorModule],
+  imports: [WorkspaceModule, OrchestratorModule, JobsModule],
   controllers: [TasksController],
   providers: [TasksService],
 })

@@ -1,49 +1,88 @@
 import { Injectable } from '@nestjs/common';
+import { JobRepository } from '@stroem/db';
 import type { JsonObject } from '@stroem/workflow';
-import { invalid, notFound } from '../errors/domain-errors';
+import { AclService } from '../auth/acl.service';
+import type { Principal } from '../auth/principal';
+import { forbidden, invalid, isUuid, notFound } from '../errors/domain-errors';
+import { JobAccess } from '../jobs/job-access.service';
 import { JobCreatorService } from '../orchestrator/job-creator.service';
 import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
 import { taskDetail, taskListItem } from './task-views';
 
-/** Tasks of the loaded workspaces, and running one (`execute`). */
+/**
+ * Tasks of the loaded workspaces, and running one (`execute`). With the ACL (reference §3.0),
+ * denied tasks are left out or answer 404, and items carry `can_execute`.
+ */
 @Injectable()
 export class TasksService {
   constructor(
     private readonly workspaces: WorkspaceRegistry,
     private readonly creator: JobCreatorService,
+    private readonly acl: AclService,
+    private readonly access: JobAccess,
+    private readonly jobs: JobRepository,
   ) {}
 
-  all() {
-    return this.workspaces.list().flatMap((ws) => this.tasksOf(ws.name));
+  all(principal: Principal | undefined) {
+    return this.workspaces
+      .list()
+      .filter((ws) => ws.current !== undefined)
+      .flatMap((ws) => this.tasksOf(principal, ws.name));
   }
 
-  tasksOf(workspace: string) {
+  tasksOf(principal: Principal | undefined, workspace: string) {
     const config = this.configOf(workspace);
-    return Object.entries(config.tasks).map(([id, task]) =>
+    const items = Object.entries(config.tasks).map(([id, task]) =>
       taskListItem(workspace, id, task, config),
     );
+    if (!this.acl.applies(principal)) return items;
+    return items.flatMap((item) => {
+      const permission = this.acl.permission(principal, workspace, item.id);
+      return permission === 'deny' ? [] : [{ ...item, can_execute: permission === 'run' }];
+    });
   }
 
-  detail(workspace: string, name: string) {
+  detail(principal: Principal | undefined, workspace: string, name: string) {
     const config = this.configOf(workspace);
-    const task = config.tasks[name];
-    if (!task) throw notFound(`Task '${name}' not found in workspace '${workspace}'`);
-    return taskDetail(name, task, config);
+    const task = Object.hasOwn(config.tasks, name) ? config.tasks[name] : undefined;
+    const missing = `Task '${name}' not found in workspace '${workspace}'`;
+    if (!task) throw notFound(missing);
+    const permission = this.acl.requireView(principal, workspace, name, missing);
+    const view = taskDetail(name, task, config);
+    return this.acl.applies(principal) ? { ...view, can_execute: permission === 'run' } : view;
   }
 
-  async execute(workspace: string, name: string, body: unknown): Promise<{ job_id: string }> {
+  /** With auth the job is the user's (`source_type: user`, their e-mail as `source_id`). */
+  async execute(
+    principal: Principal | undefined,
+    workspace: string,
+    name: string,
+    body: unknown,
+  ): Promise<{ job_id: string }> {
     const { input, sourceJobId } = readExecuteBody(body);
-    this.detail(workspace, name);
+    const config = this.configOf(workspace);
+    const missing = `Task '${name}' not found in workspace '${workspace}'`;
+    if (!Object.hasOwn(config.tasks, name)) throw notFound(missing);
+    this.acl.requireRun(principal, workspace, name, missing);
+    if (sourceJobId) await this.requireReadableSource(principal, sourceJobId);
     const jobId = await this.creator.create({
       workspace,
       taskName: name,
       input,
-      sourceType: sourceJobId ? 'rerun' : 'api',
-      sourceId: null,
+      sourceType: sourceJobId ? 'rerun' : principal ? 'user' : 'api',
+      sourceId: principal && !sourceJobId ? principal.email : null,
       sourceJobId,
       enforceRequired: true,
     });
     return { job_id: jobId };
+  }
+
+  /** Re-run: 403 when the source job is hidden from the caller; a missing one is the creator's 400. */
+  private async requireReadableSource(principal: Principal | undefined, sourceJobId: string) {
+    if (!this.acl.applies(principal) || !isUuid(sourceJobId)) return;
+    const source = await this.jobs.find(sourceJobId.toLowerCase());
+    if (source && (await this.access.permission(principal, source)) === 'deny')
+      throw forbidden(`You do not have permission to view source job ${sourceJobId}`);
   }
 
   private configOf(workspace: string) {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { WorkersController } from './workers.controller';
+import { WorkersService } from './workers.service';
 
-@Module({ controllers: [WorkersController] })
+@Module({ controllers: [WorkersController], providers: [WorkersService] })
 export class WorkersModule {}

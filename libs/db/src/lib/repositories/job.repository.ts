@@ -6,6 +6,7 @@ import { JobEntity } from '../entities/job.entity';
 import { notifyJobCancelled } from '../job-cancelled-notice';
 import { row } from '../row';
 import { notifyStepReady } from '../step-ready-notice';
+import { visibleJobCondition, visibleTaskParams, type VisibleTasks } from './visible-tasks';
 
 export interface JobListFilter {
   workspace?: string;
@@ -14,6 +15,8 @@ export interface JobListFilter {
   sourceType?: string;
   /** Case-insensitive substring of task name, workspace, source id or job id. */
   search?: string;
+  /** ACL: only jobs of these tasks (hook jobs: of their parent's task); absent ⇒ all. */
+  visible?: VisibleTasks;
   limit: number;
   offset: number;
 }
@@ -85,6 +88,13 @@ export class JobRepository {
         { q: `%${escapeLike(filter.search)}%` },
       );
     }
+    if (filter.visible !== undefined) {
+      const [visibleWs, visibleTask] = visibleTaskParams(filter.visible);
+      qb.andWhere(visibleJobCondition('j', ':visibleWs', ':visibleTask'), {
+        visibleWs,
+        visibleTask,
+      });
+    }
     const [items, total] = await qb
       .orderBy('j.created_at', 'DESC')
       .addOrderBy('j.job_id', 'DESC')
@@ -94,10 +104,16 @@ export class JobRepository {
     return { items, total };
   }
 
-  async countByStatus(): Promise<JobStatusCounts> {
-    const rows: { status: string; count: string }[] = await this.ds.query(
-      `SELECT status, count(*) AS count FROM job GROUP BY status`,
-    );
+  /** `visible`: as in JobListFilter. */
+  async countByStatus(visible?: VisibleTasks): Promise<JobStatusCounts> {
+    const rows: { status: string; count: string }[] =
+      visible === undefined
+        ? await this.ds.query(`SELECT status, count(*) AS count FROM job GROUP BY status`)
+        : await this.ds.query(
+            `SELECT status, count(*) AS count FROM job j
+              WHERE ${visibleJobCondition('j', '$1', '$2')} GROUP BY status`,
+            visibleTaskParams(visible),
+          );
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as JobStatusCounts;
     for (const row of rows) {
       if (row.status in counts) counts[row.status as JobStatus] = Number(row.count);

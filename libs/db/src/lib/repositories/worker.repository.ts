@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { WorkerEntity } from '../entities/worker.entity';
+import { visibleJobCondition, visibleTaskParams, type VisibleTasks } from './visible-tasks';
 
 export interface WorkerRegistration {
   name: string;
@@ -8,6 +9,20 @@ export interface WorkerRegistration {
   tags: string[];
   exclusive: boolean;
   version: string | null;
+}
+
+/** A step a worker ran, with its job (`GET /api/workers/{id}`). */
+export interface WorkerStepRow {
+  job_id: string;
+  workspace: string;
+  task_name: string;
+  job_status: string;
+  step_name: string;
+  action_type: string;
+  status: string;
+  started_at: Date | null;
+  completed_at: Date | null;
+  error_message: string | null;
 }
 
 export class WorkerRepository {
@@ -47,6 +62,38 @@ export class WorkerRepository {
       take: limit,
       skip: offset,
     });
+    return { items, total };
+  }
+
+  async find(workerId: string): Promise<WorkerEntity | null> {
+    return this.ds.getRepository(WorkerEntity).findOne({ where: { workerId } });
+  }
+
+  /** The worker's latest steps, newest first; `visible` as in JobListFilter. */
+  async steps(
+    workerId: string,
+    limit: number,
+    visible?: VisibleTasks,
+  ): Promise<{ items: WorkerStepRow[]; total: number }> {
+    const params: unknown[] = [workerId];
+    let where = 's.worker_id = $1';
+    if (visible !== undefined) {
+      params.push(...visibleTaskParams(visible));
+      where += ` AND ${visibleJobCondition('j', '$2', '$3')}`;
+    }
+    const from = `FROM job_step s JOIN job j ON j.job_id = s.job_id WHERE ${where}`;
+    const items: WorkerStepRow[] = await this.ds.query(
+      `SELECT s.job_id, j.workspace, j.task_name, j.status AS job_status, s.step_name,
+              s.action_type, s.status, s.started_at, s.completed_at, s.error_message
+         ${from}
+        ORDER BY s.started_at DESC NULLS LAST, s.job_id, s.step_name
+        LIMIT ${Math.max(0, Math.trunc(limit))}`,
+      params,
+    );
+    const [{ total }]: { total: number }[] = await this.ds.query(
+      `SELECT count(*)::int AS total ${from}`,
+      params,
+    );
     return { items, total };
   }
 }
