@@ -5,11 +5,15 @@ import { Command } from 'commander';
 import { registerActionsCommand } from './commands/actions.command';
 import { registerDevCommand } from './commands/dev.command';
 import { registerInspectCommand } from './commands/inspect.command';
+import { registerLoginCommand } from './commands/login.command';
+import { registerLogoutCommand } from './commands/logout.command';
+import { withServerOption, withTokenOption } from './commands/remote-command-options';
 import { registerRunCommand } from './commands/run.command';
 import { registerServerCommand } from './commands/server.command';
 import { registerTasksCommand } from './commands/tasks.command';
 import { registerTriggersCommand } from './commands/triggers.command';
 import { registerValidateCommand } from './commands/validate.command';
+import { registerWhoamiCommand } from './commands/whoami.command';
 import { registerWorkerCommand } from './commands/worker.command';
 
 function packageVersion(): string {
@@ -29,6 +33,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  withTokenOption(withServerOption(program));
   registerValidateCommand(program);
   registerTasksCommand(program);
   registerActionsCommand(program);
@@ -38,6 +43,9 @@ export function buildProgram(): Command {
   registerDevCommand(program);
   registerServerCommand(program);
   registerWorkerCommand(program);
+  registerLoginCommand(program);
+  registerLogoutCommand(program);
+  registerWhoamiCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
