@@ -41,14 +41,29 @@ export interface JobDetail {
 export const TERMINAL_JOB_STATUSES = ['completed', 'failed', 'cancelled', 'skipped'];
 
 export class Api {
+  /** Sent as `Authorization: Bearer …` unless a request sets its own header. */
+  token: string | undefined;
+
   constructor(readonly baseUrl: string) {}
+
+  /** `POST /api/auth/login`; later requests carry the access token. */
+  async login(email: string, password: string): Promise<string> {
+    const res = await this.post<{ access_token?: string }>('/api/auth/login', { email, password });
+    if (res.status !== 200 || typeof res.body?.access_token !== 'string')
+      throw new Error(`login as ${email} answered ${res.status}: ${res.text}`);
+    this.token = res.body.access_token;
+    return this.token;
+  }
 
   async request<T = unknown>(
     method: string,
     path: string,
     options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
   ): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = {
+      ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...options.headers,
+    };
     let body = options.body;
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';

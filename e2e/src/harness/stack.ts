@@ -23,6 +23,8 @@ export interface StackOptions {
   workers?: number;
   /** Extra keys merged into the server config. */
   serverConfig?: Record<string, unknown>;
+  /** With `auth` in serverConfig: whom `stack.api` logs in as once the server is up. */
+  login?: { email: string; password: string };
 }
 
 export function freePort(): Promise<number> {
@@ -90,6 +92,7 @@ export class Stack {
     const stack = new Stack(dir, `http://127.0.0.1:${port}`, token, database, server);
     try {
       await stack.waitForHealthy();
+      if (options.login) await stack.api.login(options.login.email, options.login.password);
       for (let i = 0; i < (options.workers ?? 1); i++) await stack.startWorker();
     } catch (err) {
       await stack.stop();
