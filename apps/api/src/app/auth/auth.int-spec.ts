@@ -2,9 +2,12 @@
  * Password login, sessions with rotating refresh tokens, API keys and user administration
  * against a real server and database.
  */
+import { randomUUID } from 'node:crypto';
+import { CredentialRepository } from '@stroem/db';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { login, startTestServer, testAuthConfig, type TestServer } from '../../testing/test-server';
+import { SessionPruner } from './session-pruner.service';
 
 const WORKFLOWS = `
 actions:
@@ -158,6 +161,19 @@ describe('refresh tokens', () => {
     expect(res.body).toEqual({ status: 'ok' });
     expect(refreshCookie(res)).toMatch(/Max-Age=0/);
     await http().post('/api/auth/refresh').send({ refresh_token: refreshToken }).expect(401);
+  });
+
+  it('tokens expired for over a day are pruned; live and recently spent ones stay', async () => {
+    const { refreshToken } = await login(server.http);
+    const me = await http()
+      .get('/api/auth/me')
+      .set(bearer((await login(server.http)).accessToken));
+    const credentials = server.app.get(CredentialRepository);
+    await credentials.storeRefreshToken('stale-hash', me.body.user_id, randomUUID(), -2 * 86400);
+    const pruned = await server.app.get(SessionPruner).pruneOnce();
+    expect(pruned).toBeGreaterThanOrEqual(1);
+    expect(await credentials.spendRefreshToken('stale-hash')).toEqual({ kind: 'unknown' });
+    await http().post('/api/auth/refresh').send({ refresh_token: refreshToken }).expect(200);
   });
 
   it('a missing or made-up token is a 401', async () => {

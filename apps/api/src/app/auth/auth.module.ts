@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { LeadershipModule } from '../leadership/leadership.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AccessTokens } from './access-tokens.service';
 import { AclService } from './acl.service';
@@ -13,6 +14,7 @@ import { OidcController } from './oidc/oidc.controller';
 import { OidcDiscoveryService } from './oidc/oidc-discovery.service';
 import { OidcLoginService } from './oidc/oidc-login.service';
 import { RateLimitGuard } from './rate-limit.guard';
+import { SessionPruner } from './session-pruner.service';
 import { SessionService } from './session.service';
 import { UsersController } from './users.controller';
 
@@ -22,7 +24,7 @@ import { UsersController } from './users.controller';
  */
 @Global()
 @Module({
-  imports: [WorkspaceModule],
+  imports: [WorkspaceModule, LeadershipModule],
   controllers: [AuthController, UsersController, OidcController],
   providers: [
     AuthSettings,
@@ -33,6 +35,7 @@ import { UsersController } from './users.controller';
     AclService,
     RateLimitGuard,
     InitialUserService,
+    SessionPruner,
     OidcDiscoveryService,
     OidcLoginService,
     { provide: APP_GUARD, useClass: ApiAuthGuard },
