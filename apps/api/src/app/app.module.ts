@@ -14,6 +14,7 @@ import { LogsModule } from './logs/logs.module';
 import { OrchestratorModule } from './orchestrator/orchestrator.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { StorageModule } from './storage/storage.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkerApiModule } from './worker-api/worker-api.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -31,6 +32,7 @@ export class AppModule {
         ConfigModule.register(config),
         DatabaseModule.register(databaseUrl),
         WorkspaceModule,
+        StorageModule,
         AuthModule,
         LogsModule,
         OrchestratorModule,

@@ -60,7 +60,19 @@ export interface ServerConfig {
   workspace_cache_dir?: string;
   /** Absent ⇒ the worker API is open (a warning is logged at start-up). */
   worker_token?: string;
-  log_storage: { local_dir: string };
+  log_storage: {
+    local_dir: string;
+    /** Where a job's gzipped JSONL goes once the job ends; absent ⇒ logs stay local only. */
+    archive?: BlobBackendConfig;
+  };
+  /** Task and global state snapshots (reference §1.22); absent ⇒ defaults, local folder. */
+  state_storage?: StateStorageConfig;
+  /** Step artifacts (reference §1.21); absent ⇒ defaults, local folder. */
+  artifact_storage?: ArtifactStorageConfig;
+  /** Removal of old workers, jobs and their logs/artifacts by the leader (reference §1.19). */
+  retention?: RetentionConfig;
+  /** `GET /metrics` (reference §3.5). */
+  metrics?: MetricsConfig;
   /** The recovery sweep (reference §2.17.11); seconds. */
   recovery: RecoveryConfig;
   /** Advisory-lock leader election (reference §1.18); absent ⇒ enabled, retry every 5 s. */
@@ -167,6 +179,60 @@ export const DEFAULT_LEADER_ELECTION: LeaderElectionConfig = {
 export interface SchedulerConfig {
   /** Runs missed while no leader was up: `none` (upstream) or `last` (the latest one, once). */
   catch_up: 'none' | 'last';
+}
+
+/** A blob backend: an S3 bucket (any S3-compatible server) or a folder. */
+export type BlobBackendConfig =
+  | {
+      type: 's3';
+      bucket: string;
+      region: string;
+      /** Custom endpoint (MinIO, …); path-style addressing is used with it. */
+      endpoint?: string;
+      /** Key prefix inside the bucket (e.g. `stroem/`). */
+      prefix: string;
+      /** Absent ⇒ the AWS default credential chain. */
+      access_key_id?: string;
+      secret_access_key?: string;
+    }
+  | { type: 'local'; path: string; prefix: string };
+
+export interface StateStorageConfig {
+  /** Key prefix (default `state/`). */
+  prefix: string;
+  /** Snapshots kept per task (default 5). */
+  max_snapshots: number;
+  /** Snapshots kept per workspace's global state (default 5). */
+  global_max_snapshots: number;
+  /** Absent ⇒ a local folder `<data>/state`. */
+  archive?: BlobBackendConfig;
+}
+
+export interface ArtifactStorageConfig {
+  /** Key prefix (default `artifacts/`). */
+  prefix: string;
+  /** Largest single artifact (default 100 MiB). */
+  max_file_bytes: number;
+  /** Largest total per job (default 1 GiB). */
+  max_job_bytes: number;
+  /** Absent ⇒ a local folder `<data>/artifacts`. */
+  archive?: BlobBackendConfig;
+}
+
+export interface RetentionConfig {
+  /** Inactive workers older than this are deleted; absent ⇒ kept. */
+  worker_hours?: number;
+  /** Terminal jobs older than this are deleted with logs, archives and artifacts; absent ⇒ kept. */
+  job_days?: number;
+  /** Seconds between passes (default 3600). */
+  interval_secs: number;
+}
+
+export interface MetricsConfig {
+  /** true ⇒ `/metrics` needs no token. Default false (worker token, or `token`). */
+  public: boolean;
+  /** A separate bearer token for scrapers. */
+  token?: string;
 }
 
 export const DEFAULT_HTTP: HttpConfig = {
