@@ -1,6 +1,6 @@
 /** Runs the real `bin/stroem.js` against real workspaces written to temp folders. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -31,9 +31,16 @@ export function stroem(args: string[], cwd = REPO_ROOT): Promise<CliResult> {
   return collect(startCli(args, cwd));
 }
 
+const tempFolders: string[] = [];
+// Jest loads this module once per test file: the file's folders go after its last test.
+afterAll(() => {
+  for (const folder of tempFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
 /** Writes `files` (path → content) under a new temp folder and returns the folder. */
 export function workspace(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'stroem-cli-'));
+  tempFolders.push(root);
   for (const [path, content] of Object.entries(files)) {
     const full = join(root, path);
     mkdirSync(dirname(full), { recursive: true });
