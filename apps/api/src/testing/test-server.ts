@@ -19,6 +19,8 @@ export interface TestServer {
   dir: string;
   workspaceDir: string;
   config: ServerConfig;
+  /** Closes the app and starts a new one on the same database and folders (`app`, `http` change). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,18 +78,24 @@ export async function startTestServer(
     ...patch,
   };
   const app = await createApp(config, db.url, logger);
-  return {
+  const server: TestServer = {
     app,
     http: app.getHttpServer() as App,
     dir,
     workspaceDir,
     config,
+    async restart() {
+      await server.app.close();
+      server.app = await createApp(config, db.url, logger);
+      server.http = server.app.getHttpServer() as App;
+    },
     async close() {
-      await app.close();
+      await server.app.close();
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 /** Drives jobs through the public API and the worker protocol, as a worker would. */

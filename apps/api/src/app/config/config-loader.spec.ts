@@ -170,4 +170,139 @@ describe('loadServerConfig', () => {
       );
     });
   });
+
+  describe('metrics', () => {
+    it('leaves the section out when nothing is configured', () => {
+      expect(load().metrics).toBeUndefined();
+    });
+
+    it('reads metrics.public from YAML booleans and env strings, and metrics.token', () => {
+      const file = path.join(cwd, 'metrics.yaml');
+      writeFileSync(file, 'metrics:\n  public: true\n');
+      expect(load({}, ['--config', file]).metrics).toEqual({ public: true });
+      expect(load({ STROEM__METRICS__TOKEN: 'scrape-token' }).metrics).toEqual({
+        public: false,
+        token: 'scrape-token',
+      });
+      expect(load({ STROEM__METRICS__PUBLIC: 'false' }).metrics).toEqual({ public: false });
+    });
+
+    it('names metrics.public when it is not a boolean', () => {
+      expect(() => load({ STROEM__METRICS__PUBLIC: 'yes' })).toThrow(
+        new ConfigError("metrics.public: expected true or false, got 'yes'"),
+      );
+    });
+  });
+
+  describe('blob storage and retention', () => {
+    const fromYaml = (yaml: string, env: NodeJS.ProcessEnv = {}) => {
+      const file = path.join(cwd, `storage-${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(file, yaml);
+      return load(env, ['--config', file]);
+    };
+
+    it('keeps logs local and leaves storage and retention at their defaults when unset', () => {
+      const config = load();
+      expect(config.log_storage.archive).toBeUndefined();
+      expect(config.state_storage).toBeUndefined();
+      expect(config.artifact_storage).toBeUndefined();
+      expect(config.retention).toBeUndefined();
+    });
+
+    it('reads an s3 log archive with a custom endpoint and static credentials', () => {
+      const config = fromYaml(
+        'log_storage:\n  archive:\n    type: s3\n    bucket: stroem-logs\n    region: eu-west-1\n' +
+          '    endpoint: http://minio:9000\n    prefix: logs/\n    access_key_id: AK\n' +
+          '    secret_access_key: SK\n',
+      );
+      expect(config.log_storage.archive).toEqual({
+        type: 's3',
+        bucket: 'stroem-logs',
+        region: 'eu-west-1',
+        endpoint: 'http://minio:9000',
+        prefix: 'logs/',
+        access_key_id: 'AK',
+        secret_access_key: 'SK',
+      });
+    });
+
+    it("takes upstream's legacy log_storage.s3 section as an s3 archive", () => {
+      const config = fromYaml('log_storage:\n  s3:\n    bucket: old-logs\n    region: us-west-2\n');
+      expect(config.log_storage.archive).toEqual({
+        type: 's3',
+        bucket: 'old-logs',
+        region: 'us-west-2',
+        endpoint: undefined,
+        prefix: '',
+        access_key_id: undefined,
+        secret_access_key: undefined,
+      });
+    });
+
+    it('reads a local (folder) archive relative to the working directory, also from env', () => {
+      const config = load({
+        STROEM__LOG_STORAGE__ARCHIVE__TYPE: 'local',
+        STROEM__LOG_STORAGE__ARCHIVE__PATH: 'archive',
+      });
+      expect(config.log_storage.archive).toEqual({
+        type: 'local',
+        path: path.join(cwd, 'archive'),
+        prefix: '',
+      });
+    });
+
+    it('names the key of a bad archive', () => {
+      expect(() => fromYaml('log_storage:\n  archive:\n    type: gcs\n')).toThrow(
+        new ConfigError("log_storage.archive.type: expected 's3' or 'local', got 'gcs'"),
+      );
+      expect(() => fromYaml('log_storage:\n  archive:\n    type: s3\n')).toThrow(
+        new ConfigError('log_storage.archive.bucket: required for an s3 archive'),
+      );
+      expect(() => fromYaml('log_storage:\n  archive:\n    type: local\n')).toThrow(
+        new ConfigError('log_storage.archive.path: required for a local archive'),
+      );
+      expect(() => fromYaml('log_storage:\n  archive: { type: s3, bucket: ab }\n')).toThrow(
+        /log_storage.archive.bucket: 'ab' is not a valid S3 bucket name/,
+      );
+      expect(() =>
+        fromYaml('log_storage:\n  archive: { type: s3, bucket: abc, access_key_id: AK }\n'),
+      ).toThrow(/log_storage.archive: set both access_key_id and secret_access_key/);
+      expect(() =>
+        fromYaml('log_storage:\n  archive: { type: local, path: /a }\n  s3: { bucket: abc }\n'),
+      ).toThrow(/log_storage: set archive or the legacy s3 section, not both/);
+    });
+
+    it('fills state and artifact storage defaults (prefixes, limits) around their archives', () => {
+      const config = fromYaml(
+        'state_storage:\n  archive: { type: local, path: /srv/state }\n' +
+          'artifact_storage:\n  max_file_bytes: 1024\n',
+      );
+      expect(config.state_storage).toEqual({
+        prefix: 'state/',
+        max_snapshots: 5,
+        global_max_snapshots: 5,
+        archive: { type: 'local', path: '/srv/state', prefix: '' },
+      });
+      expect(config.artifact_storage).toEqual({
+        prefix: 'artifacts/',
+        max_file_bytes: 1024,
+        max_job_bytes: 1024 ** 3,
+        archive: undefined,
+      });
+    });
+
+    it('reads retention with an hourly default interval and refuses values below 1', () => {
+      expect(fromYaml('retention:\n  worker_hours: 24\n  job_days: 30\n').retention).toEqual({
+        worker_hours: 24,
+        job_days: 30,
+        interval_secs: 3600,
+      });
+      expect(() => load({ STROEM__RETENTION__JOB_DAYS: '0' })).toThrow(
+        new ConfigError("retention.job_days: expected an integer from 1 to 36500, got '0'"),
+      );
+      expect(() => load({ STROEM__RETENTION__INTERVAL_SECS: 'soon' })).toThrow(
+        /retention.interval_secs: expected an integer/,
+      );
+    });
+  });
 });

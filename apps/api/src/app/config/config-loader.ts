@@ -14,7 +14,11 @@ import {
   type AclRule,
   type AuthConfig,
   type AuthProviderConfig,
+  type ArtifactStorageConfig,
+  type BlobBackendConfig,
+  DEFAULT_RETENTION_INTERVAL_SECS,
   type HttpConfig,
+  type MetricsConfig,
   DEFAULT_HTTP,
   DEFAULT_LEADER_ELECTION,
   DEFAULT_RECOVERY,
@@ -22,8 +26,10 @@ import {
   type WorkspaceSourceConfig,
   type LeaderElectionConfig,
   type RecoveryConfig,
+  type RetentionConfig,
   type SchedulerConfig,
   type ServerConfig,
+  type StateStorageConfig,
 } from './server-config';
 
 export class ConfigError extends Error {
@@ -386,6 +392,114 @@ function readAcl(reader: Reader): AclConfig | undefined {
   return { default: aclAction(reader, 'acl.default', 'deny'), rules };
 }
 
+/** A blob backend (`type: s3 | local`) at `key`; undefined when the section is absent. */
+function readBlobBackend(
+  reader: Reader,
+  key: string,
+  cwd: string,
+  defaultType?: 's3',
+): BlobBackendConfig | undefined {
+  const section = reader.get(key);
+  if (section === undefined || section === null || section === '') return undefined;
+  if (!isObject(section)) throw new ConfigError(`${key}: expected a mapping`);
+  const type = reader.string(`${key}.type`) ?? defaultType;
+  const prefix = reader.string(`${key}.prefix`) ?? '';
+  if (prefix.startsWith('/') || prefix.split('/').includes('..'))
+    throw new ConfigError(`${key}.prefix: must be relative, without '..'`);
+  if (type === 'local') {
+    const dir = reader.string(`${key}.path`);
+    if (!dir) throw new ConfigError(`${key}.path: required for a local archive`);
+    return { type, path: path.resolve(cwd, dir), prefix };
+  }
+  if (type !== 's3')
+    throw new ConfigError(`${key}.type: expected 's3' or 'local', got '${type ?? ''}'`);
+  const bucket = reader.string(`${key}.bucket`);
+  if (!bucket) throw new ConfigError(`${key}.bucket: required for an s3 archive`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new ConfigError(`${key}.bucket: '${bucket}' is not a valid S3 bucket name`);
+  const endpoint = reader.string(`${key}.endpoint`);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint))
+    throw new ConfigError(`${key}.endpoint: expected an http(s) URL, got '${endpoint}'`);
+  const accessKeyId = reader.string(`${key}.access_key_id`);
+  const secretAccessKey = reader.string(`${key}.secret_access_key`);
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
+    throw new ConfigError(`${key}: set both access_key_id and secret_access_key, or neither`);
+  return {
+    type: 's3',
+    bucket,
+    region: reader.string(`${key}.region`) ?? 'us-east-1',
+    endpoint,
+    prefix,
+    access_key_id: accessKeyId,
+    secret_access_key: secretAccessKey,
+  };
+}
+
+function readLogStorage(reader: Reader, cwd: string): ServerConfig['log_storage'] {
+  let archive = readBlobBackend(reader, 'log_storage.archive', cwd);
+  // Upstream's legacy `log_storage.s3` section (no `type`) is an S3 archive.
+  const legacy = readBlobBackend(reader, 'log_storage.s3', cwd, 's3');
+  if (archive && legacy)
+    throw new ConfigError('log_storage: set archive or the legacy s3 section, not both');
+  archive ??= legacy;
+  return {
+    local_dir: path.resolve(cwd, reader.string('log_storage.local_dir') ?? '.data/logs'),
+    archive,
+    archive_delay_secs: reader.integer('log_storage.archive_delay_secs', 0, 3600),
+    archive_interval_secs: reader.integer('log_storage.archive_interval_secs', 1, 3600),
+  };
+}
+
+function hasSection(reader: Reader, key: string): boolean {
+  const section = reader.get(key);
+  if (section === undefined || section === null || section === '') return false;
+  if (!isObject(section)) throw new ConfigError(`${key}: expected a mapping`);
+  return true;
+}
+
+function readStateStorage(reader: Reader, cwd: string): StateStorageConfig | undefined {
+  if (!hasSection(reader, 'state_storage')) return undefined;
+  return {
+    prefix: reader.string('state_storage.prefix') ?? 'state/',
+    max_snapshots: reader.integer('state_storage.max_snapshots', 1, 10000) ?? 5,
+    global_max_snapshots: reader.integer('state_storage.global_max_snapshots', 1, 10000) ?? 5,
+    archive: readBlobBackend(reader, 'state_storage.archive', cwd),
+  };
+}
+
+function readArtifactStorage(reader: Reader, cwd: string): ArtifactStorageConfig | undefined {
+  if (!hasSection(reader, 'artifact_storage')) return undefined;
+  const tib = 1024 ** 4;
+  return {
+    prefix: reader.string('artifact_storage.prefix') ?? 'artifacts/',
+    max_file_bytes: reader.integer('artifact_storage.max_file_bytes', 1, tib) ?? 100 * 1024 ** 2,
+    max_job_bytes: reader.integer('artifact_storage.max_job_bytes', 1, tib) ?? 1024 ** 3,
+    archive: readBlobBackend(reader, 'artifact_storage.archive', cwd),
+  };
+}
+
+function readRetention(reader: Reader): RetentionConfig | undefined {
+  if (!hasSection(reader, 'retention')) return undefined;
+  return {
+    worker_hours: reader.integer('retention.worker_hours', 1, 100 * 365 * 24),
+    job_days: reader.integer('retention.job_days', 1, 100 * 365),
+    interval_secs:
+      reader.integer('retention.interval_secs', 1, 7 * 86400) ?? DEFAULT_RETENTION_INTERVAL_SECS,
+  };
+}
+
+/** `metrics.public` (default false) and `metrics.token`; absent section ⇒ undefined. */
+function readMetrics(reader: Reader): MetricsConfig | undefined {
+  const value = reader.get('metrics.public');
+  const rawPublic =
+    value === undefined || value === null || value === '' ? undefined : String(value);
+  const token = reader.string('metrics.token');
+  if (rawPublic === undefined && token === undefined) return undefined;
+  if (rawPublic !== undefined && rawPublic !== 'true' && rawPublic !== 'false')
+    throw new ConfigError(`metrics.public: expected true or false, got '${rawPublic}'`);
+  return { public: rawPublic === 'true', ...(token !== undefined ? { token } : {}) };
+}
+
 function readHttp(reader: Reader): HttpConfig {
   const trust = reader.string('http.trust_proxy');
   let trustProxy: HttpConfig['trust_proxy'] = false;
@@ -433,9 +547,10 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
       reader.string('workspace_cache_dir') ?? '.data/workspaces',
     ),
     worker_token: workerToken,
-    log_storage: {
-      local_dir: path.resolve(sources.cwd, reader.string('log_storage.local_dir') ?? '.data/logs'),
-    },
+    log_storage: readLogStorage(reader, sources.cwd),
+    state_storage: readStateStorage(reader, sources.cwd),
+    artifact_storage: readArtifactStorage(reader, sources.cwd),
+    retention: readRetention(reader),
     recovery: readRecovery(reader),
     leader_election: readLeaderElection(reader),
     scheduler: readScheduler(reader),
@@ -451,5 +566,6 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
     auth,
     acl: readAcl(reader),
     http: readHttp(reader),
+    metrics: readMetrics(reader),
   };
 }

@@ -64,6 +64,10 @@ export interface ServerConfig {
     local_dir: string;
     /** Where a job's gzipped JSONL goes once the job ends; absent ⇒ logs stay local only. */
     archive?: BlobBackendConfig;
+    /** Seconds after a job's end before its log is archived (late lines; default 5). */
+    archive_delay_secs?: number;
+    /** Seconds between archiver passes; also the first retry delay (default 5). */
+    archive_interval_secs?: number;
   };
   /** Task and global state snapshots (reference §1.22); absent ⇒ defaults, local folder. */
   state_storage?: StateStorageConfig;
@@ -240,5 +244,9 @@ export const DEFAULT_HTTP: HttpConfig = {
   worker_max_body_bytes: 10 * 1024 * 1024,
   trust_proxy: false,
 };
+
+export const DEFAULT_LOG_ARCHIVE_TIMING = { archive_delay_secs: 5, archive_interval_secs: 5 };
+
+export const DEFAULT_RETENTION_INTERVAL_SECS = 3600;
 
 export const SERVER_CONFIG = Symbol('SERVER_CONFIG');

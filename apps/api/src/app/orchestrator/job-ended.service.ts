@@ -1,5 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobLineageRepository, type JobEntity } from '@stroem/db';
+import {
+  DEFAULT_LOG_ARCHIVE_TIMING,
+  SERVER_CONFIG,
+  type ServerConfig,
+} from '../config/server-config';
 import { errorText } from './job-advance';
 import { isTerminalJobStatus } from './job-cancellation';
 import { TaskRetryService } from './task-retry.service';
@@ -22,11 +27,18 @@ export type JobEndedListener = (ending: JobEnding) => Promise<void> | void;
 export class JobEndedService {
   private readonly logger = new Logger(JobEndedService.name);
   private readonly listeners: JobEndedListener[] = [];
+  /** Set when a log archive is configured: the claim also marks the log for archiving. */
+  private readonly archiveLogAfterSecs: number | undefined;
 
   constructor(
     private readonly lineage: JobLineageRepository,
     private readonly taskRetry: TaskRetryService,
-  ) {}
+    @Inject(SERVER_CONFIG) config: ServerConfig,
+  ) {
+    this.archiveLogAfterSecs = config.log_storage.archive
+      ? (config.log_storage.archive_delay_secs ?? DEFAULT_LOG_ARCHIVE_TIMING.archive_delay_secs)
+      : undefined;
+  }
 
   onJobEnded(listener: JobEndedListener): void {
     this.listeners.push(listener);
@@ -35,7 +47,9 @@ export class JobEndedService {
   /** Never throws: the job's own outcome is already recorded. */
   async jobEnded(jobId: string): Promise<void> {
     // The conditional UPDATE of `terminal_actions_at` lets exactly one caller through.
-    const job = await this.lineage.claimTerminalActions(jobId).catch(() => null);
+    const job = await this.lineage
+      .claimTerminalActions(jobId, { archiveLogAfterSecs: this.archiveLogAfterSecs })
+      .catch(() => null);
     if (!job || !isTerminalJobStatus(job.status)) return;
     let retryJobId: string | null = null;
     try {

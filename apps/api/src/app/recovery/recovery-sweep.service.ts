@@ -64,7 +64,13 @@ export class RecoverySweep implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    this.timer = undefined;
     await this.running?.catch(() => undefined);
+  }
+
+  /** Whether the sweep timer is armed (`/healthz/detail`, `stroem_background_task_alive`). */
+  get isRunning(): boolean {
+    return this.timer !== undefined;
   }
 
   /** One sweep; a sweep already under way is joined rather than started twice. */

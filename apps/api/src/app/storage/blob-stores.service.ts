@@ -1,13 +1,14 @@
 import * as path from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { SERVER_CONFIG, type BlobBackendConfig, type ServerConfig } from '../config/server-config';
 import type { BlobStore } from './blob-store';
 import { LocalBlobStore } from './local-blob-store';
+import { S3BlobStore } from './s3-blob-store';
 
-/** A store for one backend config (S3 arrives with the archive work). */
+/** A store for one backend config: an S3 bucket or a folder. */
 export function createBlobStore(config: BlobBackendConfig): BlobStore {
   if (config.type === 'local') return new LocalBlobStore(config.path, config.prefix);
-  throw new Error(`blob backend '${config.type}' is not supported yet`);
+  return new S3BlobStore(config);
 }
 
 /**
@@ -15,7 +16,7 @@ export function createBlobStore(config: BlobBackendConfig): BlobStore {
  * artifacts default to folders beside the log folder.
  */
 @Injectable()
-export class BlobStores {
+export class BlobStores implements OnApplicationShutdown {
   readonly logArchive: BlobStore | undefined;
   readonly state: BlobStore;
   readonly artifacts: BlobStore;
@@ -37,5 +38,10 @@ export class BlobStores {
         prefix: '',
       },
     );
+  }
+
+  onApplicationShutdown(): void {
+    for (const store of [this.logArchive, this.state, this.artifacts])
+      if (store instanceof S3BlobStore) store.destroy();
   }
 }

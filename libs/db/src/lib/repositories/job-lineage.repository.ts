@@ -32,15 +32,24 @@ export class JobLineageRepository {
   /**
    * Claims a job's terminal actions: succeeds once, when the job is terminal and none of its
    * steps still runs (a cancelled job waits for its killed worker steps). Returns the job then.
+   * With `archiveLogAfterSecs`, the same UPDATE marks the job's log for archiving that many
+   * seconds later (the last log lines of a step may still be on their way).
    */
-  async claimTerminalActions(jobId: string): Promise<JobEntity | null> {
+  async claimTerminalActions(
+    jobId: string,
+    options: { archiveLogAfterSecs?: number } = {},
+  ): Promise<JobEntity | null> {
+    const archive = options.archiveLogAfterSecs !== undefined;
     const result = await this.ds.query(
-      `UPDATE job SET terminal_actions_at = now()
+      `UPDATE job SET terminal_actions_at = now(),
+                      log_archive_state = CASE WHEN $2 THEN 'pending' ELSE log_archive_state END,
+                      log_archive_next_at = CASE WHEN $2 THEN now() + make_interval(secs => $3)
+                                                 ELSE log_archive_next_at END
         WHERE job_id = $1 AND terminal_actions_at IS NULL
           AND status IN ('completed', 'failed', 'cancelled', 'skipped')
           AND NOT EXISTS (SELECT 1 FROM job_step s WHERE s.job_id = $1 AND s.status = 'running')
         RETURNING job_id`,
-      [jobId],
+      [jobId, archive, options.archiveLogAfterSecs ?? 0],
     );
     if ((result[0] as unknown[]).length === 0) return null;
     return this.ds.getRepository(JobEntity).findOne({ where: { jobId } });
