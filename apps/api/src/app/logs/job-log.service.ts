@@ -1,8 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 import { isUuid } from '../errors/domain-errors';
+import { JobLogBroadcaster } from './job-log-broadcaster.service';
+import { LogArchiveReader } from './log-archive-reader.service';
 
 export interface LogLine {
   ts: string;
@@ -15,14 +17,19 @@ export const SERVER_STEP = '_server';
 
 /**
  * Job logs as JSONL files `<log_storage.local_dir>/<job_id>.jsonl`, one
- * `{"ts","stream","step","line"}` object per line. Appends to one job are serialised in order.
+ * `{"ts","stream","step","line"}` object per line. Appends to one job are serialised in order, and
+ * each appended chunk is published with its byte offset (JobLogBroadcaster) for the live streams.
  */
 @Injectable()
 export class JobLogService {
   private readonly dir: string;
   private readonly queues = new Map<string, Promise<void>>();
 
-  constructor(@Inject(SERVER_CONFIG) config: ServerConfig) {
+  constructor(
+    @Inject(SERVER_CONFIG) config: ServerConfig,
+    private readonly broadcaster: JobLogBroadcaster,
+    @Optional() private readonly archive?: LogArchiveReader,
+  ) {
     this.dir = config.log_storage.local_dir;
   }
 
@@ -41,14 +48,35 @@ export class JobLogService {
     ]);
   }
 
+  /** Resolves once every append queued so far is on disk (and published). */
+  async flushed(jobId: string): Promise<void> {
+    await this.queues.get(jobId)?.catch(() => undefined);
+  }
+
+  /** The local file, else a legacy `<job>.log`, else the job's log archive (reference §1.17). */
   async read(jobId: string): Promise<string> {
     await this.queues.get(jobId);
-    try {
-      return await fs.readFile(this.file(jobId), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw err;
+    for (const file of [this.file(jobId), this.legacyFile(jobId)]) {
+      try {
+        return await fs.readFile(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     }
+    return (await this.archive?.read(jobId)) ?? '';
+  }
+
+  /** The job's local JSONL file, once every queued append is written (the log archiver). */
+  async localFile(jobId: string): Promise<string> {
+    await this.queues.get(jobId)?.catch(() => undefined);
+    return this.file(jobId);
+  }
+
+  /** Removes the job's local files (retention); the archive, if any, stays. */
+  async deleteLocal(jobId: string): Promise<void> {
+    await this.queues.get(jobId)?.catch(() => undefined);
+    await fs.rm(this.file(jobId), { force: true });
+    await fs.rm(this.legacyFile(jobId), { force: true });
   }
 
   async readStep(jobId: string, step: string): Promise<string> {
@@ -67,6 +95,10 @@ export class JobLogService {
       .join('');
   }
 
+  private legacyFile(jobId: string): string {
+    return this.file(jobId).replace(/\.jsonl$/, '.log');
+  }
+
   private file(jobId: string): string {
     if (!isUuid(jobId)) throw new Error(`not a job id: ${jobId}`);
     return path.join(this.dir, `${jobId.toLowerCase()}.jsonl`);
@@ -78,7 +110,15 @@ export class JobLogService {
       .catch(() => undefined)
       .then(async () => {
         await fs.mkdir(this.dir, { recursive: true });
-        await fs.appendFile(this.file(jobId), text);
+        const handle = await fs.open(this.file(jobId), 'a');
+        let start: number;
+        try {
+          start = (await handle.stat()).size;
+          await handle.writeFile(text);
+        } finally {
+          await handle.close();
+        }
+        await this.broadcaster.publish(jobId, start, text);
       });
     this.queues.set(jobId, next);
     void next
