@@ -63,6 +63,23 @@ export class ServerConnection {
     return this.json<T>('GET', path, undefined, options);
   }
 
+  /** Raw bytes (a state tarball, an artifact file) with their content type; a JSON answer. */
+  async postBinary<T>(
+    path: string,
+    body: Buffer,
+    contentType: string,
+    options: CallOptions = {},
+  ): Promise<T> {
+    return this.json<T>('POST', path, body, {
+      ...options,
+      headers: { ...options.headers, 'content-type': contentType },
+    });
+  }
+
+  async delete(path: string, options: CallOptions = {}): Promise<void> {
+    await this.json<unknown>('DELETE', path, undefined, options);
+  }
+
   /** A GET whose body the caller streams; any status is returned, none is thrown. */
   stream(path: string, options: CallOptions = {}): Promise<StreamResponse> {
     return this.send('GET', path, undefined, options, true);
@@ -103,11 +120,12 @@ export class ServerConnection {
     idleTimeout: boolean,
   ): Promise<StreamResponse> {
     const url = new URL(path.replace(/^\//, ''), this.base);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const payload =
+      body === undefined || Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (this.options.token) headers['authorization'] = `Bearer ${this.options.token}`;
     if (payload) {
-      headers['content-type'] = 'application/json';
+      headers['content-type'] ??= 'application/json';
       headers['content-length'] = String(payload.length);
     }
     const what = `${method} ${url.pathname}`;

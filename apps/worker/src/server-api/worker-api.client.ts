@@ -13,6 +13,7 @@ import type {
   LogsRequest,
   RegisterRequest,
   RegisterResponse,
+  SnapshotResponse,
 } from './worker-protocol';
 
 const enc = encodeURIComponent;
@@ -79,6 +80,63 @@ export class WorkerApiClient {
     return this.connection.stream(`/worker/workspace/${enc(workspace)}.tar.gz${query}`, {
       headers: ifNoneMatch ? { 'if-none-match': `"${ifNoneMatch}"` } : {},
     });
+  }
+
+  /** `GET /worker/state/{ws}/{task}` (200 tarball, 204 none). */
+  downloadTaskState(workspace: string, task: string): Promise<StreamResponse> {
+    return this.connection.stream(`/worker/state/${enc(workspace)}/${enc(task)}`);
+  }
+
+  /** `GET /worker/global-state/{ws}`. */
+  downloadGlobalState(workspace: string): Promise<StreamResponse> {
+    return this.connection.stream(`/worker/global-state/${enc(workspace)}`);
+  }
+
+  uploadTaskState(
+    workspace: string,
+    task: string,
+    jobId: string,
+    hasJson: boolean,
+    tarball: Buffer,
+  ): Promise<SnapshotResponse> {
+    return this.connection.postBinary(
+      `/worker/state/${enc(workspace)}/${enc(task)}/${enc(jobId)}?has_json=${hasJson}`,
+      tarball,
+      'application/gzip',
+    );
+  }
+
+  uploadGlobalState(
+    workspace: string,
+    jobId: string,
+    hasJson: boolean,
+    tarball: Buffer,
+  ): Promise<SnapshotResponse> {
+    return this.connection.postBinary(
+      `/worker/global-state/${enc(workspace)}/${enc(jobId)}?has_json=${hasJson}`,
+      tarball,
+      'application/gzip',
+    );
+  }
+
+  /** The name's `/` separators stay path separators; each segment is encoded. */
+  async uploadArtifact(
+    jobId: string,
+    stepName: string,
+    name: string,
+    body: Buffer,
+    contentType: string,
+  ): Promise<void> {
+    const path = name.split('/').map(enc).join('/');
+    await this.connection.postBinary(
+      `/worker/jobs/${enc(jobId)}/steps/${enc(stepName)}/artifacts/${path}`,
+      body,
+      contentType,
+    );
+  }
+
+  async deleteStepArtifacts(jobId: string, stepName: string): Promise<void> {
+    await this.connection.delete(`/worker/jobs/${enc(jobId)}/steps/${enc(stepName)}/artifacts`);
   }
 
   close(): void {

@@ -42,6 +42,11 @@ export interface ClaimResponse {
   revision?: string | null;
   /** Event-source consumer steps: where OUTPUT lines go, and extra env (reference §2.17.9). */
   event_source_config?: EventSourceClaimConfig | null;
+  /** The latest task / global state snapshots at claim time; absent when there is none. */
+  state_storage_key?: string | null;
+  state_has_json?: boolean | null;
+  global_state_storage_key?: string | null;
+  global_state_has_json?: boolean | null;
 }
 
 export interface EventSourceClaimConfig {
@@ -88,4 +93,8 @@ export interface CompleteStepRequest {
 
 export interface CancelledResponse {
   cancelled: boolean;
+}
+
+export interface SnapshotResponse {
+  snapshot_id: string;
 }

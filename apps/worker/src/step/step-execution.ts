@@ -13,6 +13,16 @@ import { WorkspaceDownloadError } from '../workspace/workspace-cache';
 import { runnableActionOf, UnsupportedStepError } from './claimed-action';
 import { EventSourceEmitter, eventSourceEnv } from './event-source-emitter';
 import { LogBatcher } from './log-batcher';
+import { ArtifactUploadError, uploadArtifacts } from './step-artifacts';
+import {
+  createStepFolders,
+  downloadSnapshots,
+  removeStepFolders,
+  StateDownloadError,
+  stepFolderEnv,
+  uploadSnapshots,
+  type StepFolders,
+} from './step-state';
 
 export const SHUTDOWN_ERROR = 'Worker shutting down';
 
@@ -85,6 +95,7 @@ async function runStep(
     throw err;
   }
 
+  let folders: StepFolders | undefined;
   try {
     try {
       await retryTransient(
@@ -102,6 +113,15 @@ async function runStep(
     } catch (err) {
       return failed(`Could not report the step as started: ${(err as Error).message}`);
     }
+
+    folders = await createStepFolders();
+    try {
+      await downloadSnapshots(claim, folders, deps.client, deps.giveUp);
+    } catch (err) {
+      if (err instanceof StateDownloadError) return failed(err.message);
+      throw err;
+    }
+    action = { ...action, env: { ...action.env, ...stepFolderEnv(folders) } };
 
     const stop = new AbortController();
     let stoppedFor: 'cancelled' | 'shutdown' | undefined;
@@ -159,6 +179,24 @@ async function runStep(
 
     if (stoppedFor === 'shutdown') return failed(SHUTDOWN_ERROR);
     if (stoppedFor === 'cancelled') log.info('the job was cancelled; step process killed');
+    // The process ran to its end (any exit code): its state counts; killed or timed out: not.
+    if (stoppedFor === undefined && result.exitCode >= 0) {
+      await uploadSnapshots(claim, folders, result, deps.client, log, deps.giveUp);
+    }
+    if (stoppedFor === undefined && result.exitCode === 0 && result.error === undefined) {
+      try {
+        await uploadArtifacts(
+          folders.artifactsDir,
+          { jobId: claim.job_id, stepName: claim.step_name },
+          deps.client,
+          log,
+          deps.giveUp,
+        );
+      } catch (err) {
+        if (err instanceof ArtifactUploadError) return failed(err.message);
+        throw err;
+      }
+    }
     const report: CompleteStepRequest = {
       exit_code: result.exitCode,
       output: result.output ?? null,
@@ -167,6 +205,7 @@ async function runStep(
     return report;
   } finally {
     lease.release();
+    if (folders) await removeStepFolders(folders).catch(() => undefined);
   }
 }
 

@@ -15,6 +15,7 @@ const STATUS: Record<DomainErrorKind, number> = {
   'not-found': 404,
   conflict: 409,
   unprocessable: 422,
+  'payload-too-large': 413,
   'too-many-requests': 429,
 };
 

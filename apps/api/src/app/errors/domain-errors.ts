@@ -9,6 +9,7 @@ export type DomainErrorKind =
   | 'not-found'
   | 'conflict'
   | 'unprocessable'
+  | 'payload-too-large'
   | 'too-many-requests';
 
 export class DomainError extends Error {
@@ -31,6 +32,7 @@ export const tooManyRequests = (retryAfterSecs: number) =>
   new DomainError('too-many-requests', 'Too many requests', retryAfterSecs);
 export const conflict = (message: string) => new DomainError('conflict', message);
 export const unprocessable = (message: string) => new DomainError('unprocessable', message);
+export const payloadTooLarge = (message: string) => new DomainError('payload-too-large', message);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -53,7 +53,13 @@ export function renderClaimedAction(
   if (action.cmd !== undefined) spec['cmd'] = renderTemplate(action.cmd, bodyContext);
   if (action.manifest !== undefined) spec['manifest'] = renderStrings(action.manifest, bodyContext);
   let image = action.image ?? null;
-  if (image !== null && image.includes('{{')) image = renderTemplate(image, bodyContext);
+  if (image !== null && image.includes('{{')) {
+    // `image` sees the body's context minus state (reference §2.15).
+    const imageContext = { ...bodyContext };
+    delete imageContext['state'];
+    delete imageContext['global_state'];
+    image = renderTemplate(image, imageContext);
+  }
   if (image !== null) spec['image'] = image;
   return { input, spec, image };
 }

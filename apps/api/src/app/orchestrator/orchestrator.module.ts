@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DispatchService } from '../dispatch/dispatch.service';
 import { JOB_DISPATCH } from '../dispatch/job-dispatch.token';
 import { LogsModule } from '../logs/logs.module';
+import { StateModule } from '../state/state.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { JobCancellationService } from './job-cancellation.service';
 import { JobCreatorService } from './job-creator.service';
@@ -16,7 +17,7 @@ import { TaskRetryService } from './task-retry.service';
  * verdicts, cancellation, and the terminal actions of a job that has ended.
  */
 @Module({
-  imports: [WorkspaceModule, LogsModule],
+  imports: [WorkspaceModule, LogsModule, StateModule],
   providers: [
     JobCreatorService,
     StepClaimService,

@@ -8,8 +8,10 @@ import {
   type StepView,
 } from '@stroem/workflow';
 import { unprocessable } from '../errors/domain-errors';
+import { ServerMetrics } from '../health/server-metrics.service';
 import { eventSourceClaimConfig } from '../event-sources/event-source-config';
 import { isHookTaskName } from '../hooks/hook-jobs';
+import { StateSnapshotsService } from '../state/state-snapshots.service';
 import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
 import { renderClaimedAction, templateErrorMessage, type RenderedAction } from './action-rendering';
 import { StepCompletionService } from './step-completion.service';
@@ -30,6 +32,20 @@ export interface ClaimedWork {
   revision: string | null;
   /** Event-source consumer jobs only: the consumer settings, `env` rendered (§2.17.9). */
   event_source_config?: JsonObject;
+  /** The latest task / global state snapshots at claim time (§2.16), when there are any. */
+  state_storage_key?: string;
+  state_has_json?: boolean;
+  global_state_storage_key?: string;
+  global_state_has_json?: boolean;
+}
+
+/** The snapshots a claimed step sees: their keys for the worker, their JSON for templates. */
+interface ClaimState {
+  fields: Pick<
+    ClaimedWork,
+    'state_storage_key' | 'state_has_json' | 'global_state_storage_key' | 'global_state_has_json'
+  >;
+  context: { state?: JsonObject; global_state?: JsonObject };
 }
 
 /**
@@ -43,6 +59,8 @@ export class StepClaimService {
     private readonly jobs: JobRepository,
     private readonly workspaces: WorkspaceRegistry,
     private readonly completion: StepCompletionService,
+    private readonly metrics: ServerMetrics,
+    private readonly state: StateSnapshotsService,
   ) {}
 
   /** `gone` aborts when the worker's connection closed: a step claimed meanwhile goes back. */
@@ -50,10 +68,16 @@ export class StepClaimService {
     const claimed = await this.claims.claim(req);
     if (!claimed) return null;
     const { step } = claimed;
-    let rendered: RenderedAction;
+    // Claimable since it became ready, or since its retry delay ran out; both database times.
+    const claimable =
+      step.retryAt && step.readyAt && step.retryAt > step.readyAt ? step.retryAt : step.readyAt;
+    this.metrics.stepClaimed(claimable, step.startedAt);
+    let rendered: RenderedAction & { state: ClaimState['fields'] };
     let eventSource: JsonObject | null;
+    const workspace = step.actionWorkspace ?? claimed.workspace;
     try {
-      rendered = await this.render(claimed);
+      const state = await this.claimState(workspace, claimed.taskName);
+      rendered = await this.render(claimed, state);
       eventSource = this.eventSourceConfig(claimed);
     } catch (err) {
       const message = templateErrorMessage(err);
@@ -67,7 +91,8 @@ export class StepClaimService {
     await this.claims.savePreparedInput(step.jobId, step.stepName, rendered.input);
     return {
       ...(eventSource ? { event_source_config: eventSource } : {}),
-      workspace: step.actionWorkspace ?? claimed.workspace,
+      ...rendered.state,
+      workspace,
       job_id: step.jobId,
       task_name: claimed.taskName,
       step_name: step.stepName,
@@ -92,7 +117,37 @@ export class StepClaimService {
     return eventSourceClaimConfig(claimed.jobInput, secrets);
   }
 
-  private async render(claimed: ClaimedStep): Promise<RenderedAction> {
+  /**
+   * The latest snapshots, resolved now so later steps of a job see what earlier ones wrote. Keyed
+   * by the workspace the worker is told (the action owner's for a cross-workspace step), so the
+   * worker's download and upload address the same state.
+   */
+  private async claimState(workspace: string, task: string): Promise<ClaimState> {
+    const [own, global] = await Promise.all([
+      this.state.latest({ workspace, task }),
+      this.state.latest({ workspace, global: true }),
+    ]);
+    const fields: ClaimState['fields'] = {};
+    const context: ClaimState['context'] = {};
+    if (own) {
+      fields.state_storage_key = own.storageKey;
+      fields.state_has_json = own.hasJson;
+      const json = await this.state.stateJson(own);
+      if (json) context.state = json;
+    }
+    if (global) {
+      fields.global_state_storage_key = global.storageKey;
+      fields.global_state_has_json = global.hasJson;
+      const json = await this.state.stateJson(global);
+      if (json) context.global_state = json;
+    }
+    return { fields, context };
+  }
+
+  private async render(
+    claimed: ClaimedStep,
+    state: ClaimState,
+  ): Promise<RenderedAction & { state: ClaimState['fields'] }> {
     const { step } = claimed;
     // A cross-workspace step renders with its owner's secrets and connections.
     const owner = step.actionWorkspace ?? claimed.workspace;
@@ -110,8 +165,8 @@ export class StepClaimService {
             total: step.loopTotal ?? 0,
           }
         : undefined;
-    const context = claimContext(claimed.jobInput, views, config, loop);
-    return renderClaimedAction(
+    const context = { ...claimContext(claimed.jobInput, views, config, loop), ...state.context };
+    const rendered = renderClaimedAction(
       step.actionSpec as unknown as ActionDef,
       step.input ?? {},
       context,
@@ -119,5 +174,6 @@ export class StepClaimService {
       config,
       isHookTaskName(claimed.taskName),
     );
+    return { ...rendered, state: state.fields };
   }
 }
