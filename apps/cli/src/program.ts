@@ -3,13 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerActionsCommand } from './commands/actions.command';
+import { registerArtifactsCommand } from './commands/artifacts.command';
 import { registerDevCommand } from './commands/dev.command';
 import { registerInspectCommand } from './commands/inspect.command';
 import { registerLoginCommand } from './commands/login.command';
+import { registerLogsCommand } from './commands/logs.command';
 import { registerLogoutCommand } from './commands/logout.command';
 import { withServerOption, withTokenOption } from './commands/remote-command-options';
 import { registerRunCommand } from './commands/run.command';
 import { registerServerCommand } from './commands/server.command';
+import { registerStateCommand } from './commands/state.command';
 import { registerTasksCommand } from './commands/tasks.command';
 import { registerTriggersCommand } from './commands/triggers.command';
 import { registerValidateCommand } from './commands/validate.command';
@@ -46,6 +49,9 @@ export function buildProgram(): Command {
   registerLoginCommand(program);
   registerLogoutCommand(program);
   registerWhoamiCommand(program);
+  registerLogsCommand(program);
+  registerArtifactsCommand(program);
+  registerStateCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

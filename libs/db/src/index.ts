@@ -22,9 +22,16 @@ export {
 export type { ClaimRequest, ClaimedStep } from './lib/repositories/claim.repository';
 export { JobLockRepository } from './lib/repositories/job-lock.repository';
 export { JobLineageRepository } from './lib/repositories/job-lineage.repository';
+export { MetricsRepository, type MetricsSnapshot } from './lib/repositories/metrics.repository';
+export {
+  LogArchiveRepository,
+  type PendingLogArchive,
+} from './lib/repositories/log-archive.repository';
+export { RetentionRepository, type ExpiredJob } from './lib/repositories/retention.repository';
 export type { LockedJob } from './lib/repositories/job-lock.repository';
 export { STEP_READY_CHANNEL } from './lib/step-ready-notice';
 export { JOB_CANCELLED_CHANNEL } from './lib/job-cancelled-notice';
+export { JOB_LOG_CHUNK_CHANNEL, notifyJobLogChunks } from './lib/job-log-chunk-notice';
 export { RecoveryRepository } from './lib/repositories/recovery.repository';
 export type { SweptJob, SweptStep } from './lib/repositories/recovery.repository';
 export { SchedulerRepository } from './lib/repositories/scheduler.repository';
@@ -46,3 +53,10 @@ export type {
 } from './lib/repositories/user.repository';
 export { CredentialRepository } from './lib/repositories/credential.repository';
 export type { ApiKeyRow, RefreshOutcome } from './lib/repositories/credential.repository';
+export { StateSnapshotRepository } from './lib/repositories/state-snapshot.repository';
+export type {
+  NewStateSnapshot,
+  StateSnapshotRow,
+} from './lib/repositories/state-snapshot.repository';
+export { ArtifactRepository } from './lib/repositories/artifact.repository';
+export type { ArtifactRow, NewArtifact } from './lib/repositories/artifact.repository';

@@ -132,6 +132,39 @@ export class RemoteClient {
   }
 
   /**
+   * A streaming GET (Server-Sent Events): the open response, its body unread. Errors, and the
+   * refresh on a stored login's 401, as for request(); no timeout once the stream is open.
+   */
+  async stream(path: string, signal?: AbortSignal): Promise<Response> {
+    const open = async (token: string | undefined): Promise<Response> => {
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+      try {
+        return await fetch(`${this.server}${path}`, { headers, signal });
+      } catch (err) {
+        throw new ServerUnreachableError(this.server, unreachableReason(err));
+      }
+    };
+    let sent = this.token;
+    let res = await open(sent);
+    if (res.status === 401 && sent !== undefined && this.tokenSource === 'stored') {
+      await res.body?.cancel();
+      if (await this.renewStoredToken(sent)) {
+        sent = this.token;
+        res = await open(sent);
+      }
+    }
+    if (res.status >= 400) {
+      const text = await res.text().catch(() => '');
+      throw this.errorFor(
+        { status: res.status, statusText: res.statusText, headers: res.headers, text },
+        true,
+      );
+    }
+    return res;
+  }
+
+  /**
    * After a 401 with a stored access token: take the newer token another `stroem` process may
    * have stored meanwhile, else trade the refresh token for a new pair (the old refresh token
    * dies on use, so the new one is stored at once). False when there is nothing to renew with.
@@ -175,14 +208,16 @@ export class RemoteClient {
     token: string | undefined,
   ): Promise<RawResponse> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // A Buffer is sent as is (a state tarball); anything else as JSON.
+    const raw = Buffer.isBuffer(body);
+    if (body !== undefined) headers['content-type'] = raw ? 'application/gzip' : 'application/json';
     if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
     let res: Response;
     try {
       res = await fetch(`${this.server}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {

@@ -4,6 +4,8 @@ import { JobTerminalActions1767312000000 } from '../migrations/1767312000000-Job
 import { SchedulerTriggerState1767484800000 } from '../migrations/1767484800000-SchedulerTriggerState';
 import { EventSourceConsumers1767571200000 } from '../migrations/1767571200000-EventSourceConsumers';
 import { Users1767657600000 } from '../migrations/1767657600000-Users';
+import { JobLogArchive1767830400000 } from '../migrations/1767830400000-JobLogArchive';
+import { StateAndArtifacts1767916800000 } from '../migrations/1767916800000-StateAndArtifacts';
 import { JobStepEntity } from './entities/job-step.entity';
 import { JobEntity } from './entities/job.entity';
 import { WorkerEntity } from './entities/worker.entity';
@@ -15,6 +17,8 @@ export const MIGRATIONS = [
   SchedulerTriggerState1767484800000,
   EventSourceConsumers1767571200000,
   Users1767657600000,
+  JobLogArchive1767830400000,
+  StateAndArtifacts1767916800000,
 ];
 
 /**

@@ -6,13 +6,18 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import {
+  ArtifactRepository,
   ClaimRepository,
   createDataSource,
   CredentialRepository,
   JobLineageRepository,
   JobLockRepository,
   JobRepository,
+  LogArchiveRepository,
+  MetricsRepository,
   RecoveryRepository,
+  RetentionRepository,
+  StateSnapshotRepository,
   UserRepository,
   WorkerRepository,
 } from '@stroem/db';
@@ -56,11 +61,16 @@ export class DatabaseModule {
       repository(JobRepository),
       repository(JobLockRepository),
       repository(JobLineageRepository),
+      repository(MetricsRepository),
       repository(ClaimRepository),
       repository(WorkerRepository),
       repository(RecoveryRepository),
       repository(UserRepository),
       repository(CredentialRepository),
+      repository(LogArchiveRepository),
+      repository(RetentionRepository),
+      repository(StateSnapshotRepository),
+      repository(ArtifactRepository),
     ];
     return {
       module: DatabaseModule,
@@ -71,11 +81,16 @@ export class DatabaseModule {
         JobRepository,
         JobLockRepository,
         JobLineageRepository,
+        MetricsRepository,
         ClaimRepository,
         WorkerRepository,
         RecoveryRepository,
         UserRepository,
         CredentialRepository,
+        LogArchiveRepository,
+        RetentionRepository,
+        StateSnapshotRepository,
+        ArtifactRepository,
       ],
     };
   }

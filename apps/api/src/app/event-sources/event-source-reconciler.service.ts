@@ -52,6 +52,12 @@ export class EventSourceReconciler implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Whether the reconcile timer is armed (`/healthz/detail`, `stroem_background_task_alive`). */
+  get isRunning(): boolean {
+    return this.timer !== undefined;
   }
 
   private async tick(): Promise<void> {

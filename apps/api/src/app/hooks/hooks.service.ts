@@ -60,7 +60,15 @@ export class HooksService implements OnModuleInit {
     if (!config) return;
     const hooks = selectHooks(job, event, config);
     if (hooks.length === 0) return;
-    const depth = (await this.lineage.nestingDepth(job.jobId)) + 1;
+    let depth: number;
+    try {
+      depth = (await this.lineage.nestingDepth(job.jobId)) + 1;
+    } catch (err) {
+      return this.logs.serverEvent(
+        job.jobId,
+        `[hooks] ${event} hooks could not start: ${errorText(err)}`,
+      );
+    }
     for (const hook of hooks) {
       try {
         if (depth >= MAX_TASK_DEPTH) throw new Error(nestingDepthError());

@@ -13,7 +13,8 @@ function text(message: unknown): string {
 
 /** Nest's logger interface backed by pino; the Nest context becomes a `context` field. */
 export class PinoNestLogger implements LoggerService {
-  constructor(private readonly logger: Logger) {}
+  /** `logger`: also the root of the request logs (`request-logging.ts`). */
+  constructor(readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
     this.logger.info({ context }, text(message));

@@ -218,8 +218,11 @@ class JobAdvance {
     const changes = promoteSteps(steps, statuses, (n, s) => this.evaluateWhen(n, s));
     for (const { step, decision } of changes) {
       const row = rows.find((r) => r.stepName === step) as JobStepEntity;
-      if (decision.action === 'skip') setStatus(row, 'skipped', this.now);
-      else if (decision.action === 'fail') {
+      if (decision.action === 'skip') {
+        setStatus(row, 'skipped', this.now);
+        if (decision.reason === 'condition-false')
+          this.events.push(`Step '${step}' skipped: condition '${row.whenCondition}' is false`);
+      } else if (decision.action === 'fail') {
         setStatus(row, 'failed', this.now, decision.error);
         this.events.push(`Step '${step}': ${decision.error}`);
       } else if (row.forEachExpr !== null) this.expandLoop(row);

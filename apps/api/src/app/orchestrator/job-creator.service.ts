@@ -11,6 +11,7 @@ import {
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 import { JOB_DISPATCH, type JobDispatch } from '../dispatch/job-dispatch.token';
 import { invalid, isUuid, notFound } from '../errors/domain-errors';
+import { ServerMetrics } from '../health/server-metrics.service';
 import { JobLogService } from '../logs/job-log.service';
 import { WorkspaceRegistry } from '../workspace/workspace-registry.service';
 import { advanceJob, errorText } from './job-advance';
@@ -52,6 +53,7 @@ export class JobCreatorService {
     private readonly wakeup: RetryWakeup,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(JOB_DISPATCH) private readonly dispatch: JobDispatch,
+    private readonly metrics: ServerMetrics,
   ) {}
 
   async create(req: JobRequest): Promise<string> {
@@ -107,6 +109,7 @@ export class JobCreatorService {
     const notBefore = req.retryOf?.notBefore;
     if (notBefore) for (const s of rows.steps) if (s.status === 'ready') s.retryAt = notBefore;
     await this.jobs.insert(rows.job, rows.steps);
+    this.metrics.jobCreated(req.sourceType);
     if (notBefore) this.wakeup.at(rows.job.jobId, notBefore);
     for (const event of outcome.events) await this.logs.serverEvent(rows.job.jobId, event);
     await this.dispatch.afterCreate(rows.job.jobId, outcome);

@@ -103,6 +103,8 @@ export class StepCompletionService {
         row.output = outcome.output;
         setStatus(row, 'completed', now);
       } else {
+        // The recovery sweep decided this failure: say why in the job log (retried or not).
+        if (outcome.stillAsFound) events.push(`[recovery] Step '${stepName}': ${outcome.error}`);
         const policy = outcome.retry ? retryPolicy(row) : undefined;
         if (policy && shouldRetry(policy, row.retryAttempt)) {
           retryAt = this.scheduleRetry(row, policy, outcome.error, now, events);
