@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, stroem, workspace } from './cli-harness';
@@ -46,8 +46,14 @@ describe('stroem validate', () => {
     },
   );
 
+  const validateRoots: string[] = [];
+  afterAll(() => {
+    for (const root of validateRoots) rmSync(root, { recursive: true, force: true });
+  });
+
   it('reports a depends_on typo, a cycle, an unknown action, a bad cron and a bad duration', async () => {
     const root = mkdtempSync(join(tmpdir(), 'stroem-validate-'));
+    validateRoots.push(root);
     if (existsSync(EXAMPLES)) cpSync(EXAMPLES, root, { recursive: true });
     writeFileSync(
       join(root, existsSync(EXAMPLES) ? '.workflows/broken.yaml' : 'broken.yaml'),

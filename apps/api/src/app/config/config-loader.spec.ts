@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadServerConfig } from './config-loader';
 
 const cwd = mkdtempSync(path.join(tmpdir(), 'stroem-config-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 const load = (env: NodeJS.ProcessEnv = {}, argv: string[] = []) =>
   loadServerConfig({ argv, env, cwd });
 
