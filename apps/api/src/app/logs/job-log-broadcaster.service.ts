@@ -18,8 +18,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { JOB_LOG_CHUNK_CHANNEL, notifyJobLogChunks } from '@stroem/db';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { ChannelListener } from '../database/channel-listener';
 import { DATA_SOURCE, DATABASE_URL } from '../database/database.module';
 
 /** Bytes `start`..`end` (exclusive) of a job's JSONL log. */
@@ -40,14 +40,19 @@ export class JobLogBroadcaster implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(JobLogBroadcaster.name);
   private readonly subscribers = new Map<string, Set<LogChunkSubscriber>>();
   private readonly syncWaiters = new Map<string, () => void>();
-  private client: Client | undefined;
-  private closing = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly listener: ChannelListener;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
-    @Inject(DATABASE_URL) private readonly url: string,
-  ) {}
+    @Inject(DATABASE_URL) url: string,
+  ) {
+    this.listener = new ChannelListener(
+      url,
+      JOB_LOG_CHUNK_CHANNEL,
+      { notification: (payload) => this.heard(payload) },
+      this.logger,
+    );
+  }
 
   /** Returns the unsubscribe function. */
   subscribe(jobId: string, subscriber: LogChunkSubscriber): () => void {
@@ -84,7 +89,7 @@ export class JobLogBroadcaster implements OnModuleInit, OnModuleDestroy {
    * delivered in queue order, so hearing our own later marker proves it), or after 2 s.
    */
   async sync(): Promise<void> {
-    if (!this.client) return;
+    if (!this.listener.connected) return;
     const token = randomUUID();
     const heard = new Promise<void>((resolve) => this.syncWaiters.set(token, resolve));
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, SYNC_TIMEOUT_MS).unref());
@@ -98,14 +103,12 @@ export class JobLogBroadcaster implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.connect();
+  onModuleInit(): Promise<void> {
+    return this.listener.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.closing = true;
-    clearTimeout(this.reconnectTimer);
-    await this.client?.end().catch(() => undefined);
+  onModuleDestroy(): Promise<void> {
+    return this.listener.stop();
   }
 
   private deliver(key: string, chunk: LogChunk): void {
@@ -133,33 +136,6 @@ export class JobLogBroadcaster implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (parts[0] === 's') this.syncWaiters.get(parts[2])?.();
-  }
-
-  private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.url });
-    client.on('notification', (msg) => this.heard(msg.payload));
-    client.on('error', (err) => this.lost(client, err));
-    client.on('end', () => this.lost(client));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${JOB_LOG_CHUNK_CHANNEL}`);
-      this.client = client;
-    } catch (err) {
-      this.lost(client, err as Error);
-    }
-  }
-
-  private lost(client: Client, err?: Error): void {
-    if (this.closing) return;
-    if (client === this.client) this.client = undefined;
-    client.end().catch(() => undefined);
-    if (this.reconnectTimer) return;
-    this.logger.warn(`LISTEN connection lost${err ? `: ${err.message}` : ''}; reconnecting`);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      void this.connect();
-    }, 1000);
-    this.reconnectTimer.unref();
   }
 }
 
