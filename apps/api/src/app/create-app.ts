@@ -4,7 +4,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as RequestContextLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { ServerConfig } from './config/server-config';
-import { DEFAULT_ARTIFACT_STORAGE } from './artifacts/artifact-rules';
 import { installBinaryBodyParsers } from './http/binary-bodies';
 import { installHttpMetrics } from './health/http-metrics';
 import { installHttpHardening } from './http/hardening';
@@ -30,11 +29,7 @@ export async function createApp(
   // `/hooks` bodies: raw bytes up to `webhooks.max_body_bytes` (413 beyond), read first.
   installWebhookBodyParser(app, config.webhooks?.max_body_bytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES);
   // State tarballs and artifact files: raw bytes, read before the JSON parser.
-  installBinaryBodyParsers(app, {
-    stateBytes: MAX_STATE_ARCHIVE_BYTES,
-    artifactBytes:
-      config.artifact_storage?.max_file_bytes ?? DEFAULT_ARTIFACT_STORAGE.max_file_bytes,
-  });
+  installBinaryBodyParsers(app, { stateBytes: MAX_STATE_ARCHIVE_BYTES });
   // Headers, CORS, cookies, JSON bodies with size limits (an unparsable one is a 400).
   installHttpHardening(app, config);
   await app.init();

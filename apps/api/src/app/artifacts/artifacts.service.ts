@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ArtifactRepository, JobRepository, type ArtifactRow } from '@stroem/db';
 import type { Principal } from '../auth/principal';
@@ -70,8 +72,8 @@ export class ArtifactsService {
     job: string,
     stepName: string,
     name: string,
-    body: Buffer,
-    contentType: string | undefined,
+    body: Readable,
+    declared: { contentType?: string; contentLength?: number },
   ) {
     const jobId = requireJobId(job);
     const problem = artifactNameProblem(name);
@@ -82,30 +84,48 @@ export class ArtifactsService {
       throw invalid(`Job ${jobId} has no step '${stepName}'`);
     if (TERMINAL_JOB_STATUSES.has(found.job.status))
       throw conflict('Job is already in a terminal state');
-    if (body.length > this.settings.max_file_bytes)
-      throw payloadTooLarge(
-        `Artifact '${name}' exceeds the ${this.settings.max_file_bytes}-byte limit`,
-      );
     const others = await this.artifacts.jobTotalBytes(jobId, name);
-    if (others + body.length > this.settings.max_job_bytes)
-      throw payloadTooLarge(
+    const fileTooLarge = () =>
+      payloadTooLarge(`Artifact '${name}' exceeds the ${this.settings.max_file_bytes}-byte limit`);
+    const jobTooLarge = () =>
+      payloadTooLarge(
         `Artifacts of job ${jobId} would exceed the ${this.settings.max_job_bytes}-byte limit`,
       );
+    // Refused before a byte is read when the declared length already says so.
+    const declaredLength = declared.contentLength;
+    if (declaredLength !== undefined && declaredLength > this.settings.max_file_bytes)
+      throw fileTooLarge();
+    if (declaredLength !== undefined && others + declaredLength > this.settings.max_job_bytes)
+      throw jobTooLarge();
     const id = randomUUID();
-    const type = contentType?.trim() || 'application/octet-stream';
+    const type = declared.contentType?.trim() || 'application/octet-stream';
     const key = `${this.settings.prefix}${jobId}/${id}`;
-    await this.stores.artifacts.put(key, body, { contentType: type, contentLength: body.length });
+    // Streamed to the blob store (never held whole), counted on the way past the caps.
+    const counter = new ByteCap(
+      Math.min(this.settings.max_file_bytes, this.settings.max_job_bytes - others),
+      (bytes) => (others + bytes > this.settings.max_job_bytes ? jobTooLarge() : fileTooLarge()),
+    );
+    try {
+      await Promise.all([
+        pipeline(body, counter),
+        this.stores.artifacts.put(key, counter, { contentType: type }),
+      ]);
+    } catch (err) {
+      await this.deleteBlobs([key]);
+      throw counter.refusal ?? err;
+    }
+    const size = counter.bytes;
     const { replacedKey } = await this.artifacts.upsert({
       id,
       jobId,
       stepName,
       name,
       contentType: type,
-      sizeBytes: body.length,
+      sizeBytes: size,
       storageKey: key,
     });
     if (replacedKey) await this.deleteBlobs([replacedKey]);
-    return { id, name, size_bytes: body.length, content_type: type };
+    return { id, name, size_bytes: size, content_type: type };
   }
 
   async deleteForStep(job: string, stepName: string): Promise<void> {
@@ -135,5 +155,28 @@ export class ArtifactsService {
     await this.stores.artifacts.delete(keys).catch((err: Error) => {
       this.logger.warn(`could not delete artifact blobs: ${err.message}`);
     });
+  }
+}
+
+/** Passes bytes through up to `limit`; one more and it fails with `tooLarge(bytes)`'s error. */
+class ByteCap extends Transform {
+  bytes = 0;
+  refusal: Error | undefined;
+
+  constructor(
+    private readonly limit: number,
+    private readonly tooLarge: (bytes: number) => Error,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) {
+      this.refusal = this.tooLarge(this.bytes);
+      done(this.refusal);
+      return;
+    }
+    done(null, chunk);
   }
 }

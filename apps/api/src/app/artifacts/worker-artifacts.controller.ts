@@ -1,6 +1,5 @@
 import { Controller, Delete, Headers, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import { rawBody } from '../http/binary-bodies';
 import { WorkerAuthGuard } from '../worker-api/worker-auth.guard';
 import { ArtifactsService } from './artifacts.service';
 
@@ -17,10 +16,15 @@ export class WorkerArtifactsController {
     @Param('step') step: string,
     @Param('name') name: string | string[],
     @Headers('content-type') contentType: string | undefined,
+    @Headers('content-length') contentLength: string | undefined,
     @Req() req: Request,
   ) {
     const joined = Array.isArray(name) ? name.join('/') : name;
-    return this.artifacts.upload(id, step, joined, rawBody(req), contentType);
+    const length = contentLength !== undefined ? Number(contentLength) : undefined;
+    return this.artifacts.upload(id, step, joined, req, {
+      contentType,
+      contentLength: Number.isSafeInteger(length) ? length : undefined,
+    });
   }
 
   @Delete()

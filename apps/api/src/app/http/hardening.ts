@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { isStreamedBody } from './binary-bodies';
 import helmet from 'helmet';
 import { DEFAULT_HTTP, type ServerConfig } from '../config/server-config';
 
@@ -61,7 +62,11 @@ export function installHttpHardening(app: NestExpressApplication, config: Server
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use('/worker', json({ type: () => true, limit: http.worker_max_body_bytes }));
-  app.use(json({ type: () => true, limit: http.api_max_body_bytes }));
+  const unlessStreamed =
+    (parse: RequestHandler): RequestHandler =>
+    (req, res, next) =>
+      isStreamedBody(req) ? next() : parse(req, res, next);
+  app.use('/worker', unlessStreamed(json({ type: () => true, limit: http.worker_max_body_bytes })));
+  app.use(unlessStreamed(json({ type: () => true, limit: http.api_max_body_bytes })));
   app.use(bodyErrors);
 }

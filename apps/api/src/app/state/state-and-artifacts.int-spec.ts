@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
@@ -252,6 +252,34 @@ describe('artifacts', () => {
     const over = await request(server.http).post(art('more.bin')).send(Buffer.alloc(900));
     expect(over.status).toBe(413);
     expect(over.body.error).toContain('1500-byte limit');
+  });
+
+  it('streams uploads: a chunked body past the cap is refused mid-way and leaves nothing', async () => {
+    const upload = (name: string, chunks: Buffer[]) =>
+      new Promise<request.Response>((resolve, reject) => {
+        // Written piece by piece, the body goes out chunked, without a Content-Length.
+        const req = request(server.http).post(art(name));
+        for (const chunk of chunks) void req.write(chunk);
+        req.end((err, res) => (res ? resolve(res) : reject(err as Error)));
+      });
+    const ok = await upload('chunked.txt', [Buffer.from('abc'), Buffer.from('def')]);
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ name: 'chunked.txt', size_bytes: 6 });
+
+    const over = await upload('huge.bin', [
+      Buffer.alloc(400),
+      Buffer.alloc(400),
+      Buffer.alloc(400),
+    ]);
+    expect(over.status).toBe(413);
+    expect(over.body.error).toMatch(/huge\.bin' exceeds the 1000-byte limit|1500-byte limit/);
+    const names = (await request(server.http).get(`/api/jobs/${jobId}/artifacts`)).body.map(
+      (a: { name: string }) => a.name,
+    );
+    expect(names).toContain('chunked.txt');
+    expect(names).not.toContain('huge.bin');
+    const files = readdirSync(path.join(server.dir, 'artifacts'), { recursive: true }).map(String);
+    expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
   it('deletes a step’s artifacts and refuses uploads to a finished job', async () => {
