@@ -52,6 +52,24 @@ describe('request logs', () => {
     });
   });
 
+  it('logs the routine worker polls (claim, heartbeat) at debug, other requests at info', async () => {
+    const reg = await request(server.http)
+      .post('/worker/register')
+      .send({ name: 'w', capabilities: ['script'] })
+      .expect(200);
+    await request(server.http)
+      .post('/worker/heartbeat')
+      .set('X-Request-Id', 'heartbeat-1')
+      .send({ worker_id: reg.body.worker_id })
+      .expect(200);
+    await request(server.http).get('/api/workspaces').set('X-Request-Id', 'after-1').expect(200);
+    await until(() => linesOf('after-1').length > 0 && linesOf('heartbeat-1').length > 0);
+    const PINO_DEBUG = 20;
+    const PINO_INFO = 30;
+    expect(linesOf('heartbeat-1').map((l) => l['level'])).toEqual([PINO_DEBUG]);
+    expect(linesOf('after-1').map((l) => l['level'])).toEqual([PINO_INFO]);
+  });
+
   it('replaces an unsafe or overlong X-Request-Id with a UUID', async () => {
     for (const given of ['bad id!', 'x'.repeat(129), '<script>']) {
       const res = await request(server.http).get('/api/workspaces').set('X-Request-Id', given);

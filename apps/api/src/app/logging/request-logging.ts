@@ -11,6 +11,9 @@ const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const SECRET_QUERY_KEYS = /token|secret|password|key|code|state/i;
 /** Probes and scrapes: no access log line (they still get a request id). */
 const QUIET_PATHS = /^\/(healthz|metrics)(\/|\?|$)/;
+/** Every worker polls these all the time: logged at debug unless they fail. */
+const ROUTINE_WORKER_PATHS =
+  /^\/worker\/(jobs\/claim|heartbeat|jobs\/[^/]+\/(logs|cancelled))(\?|$)/;
 
 /** An incoming `X-Request-Id` when it is safe to echo and log, otherwise a fresh UUID. */
 export function requestIdFor(header: unknown): string {
@@ -82,8 +85,11 @@ export function requestLoggingModule(root: Logger): DynamicModule {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.test(req.url ?? '') },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      customLogLevel: (req: IncomingMessage, res: ServerResponse, err?: Error) => {
+        if (err || res.statusCode >= 500) return 'error';
+        if (res.statusCode >= 400) return 'warn';
+        return ROUTINE_WORKER_PATHS.test(req.url ?? '') ? 'debug' : 'info';
+      },
     },
   });
 }
