@@ -124,6 +124,17 @@ export class ServerProcess {
     return server;
   }
 
+  /** An access token of the seeded admin of `TEST_AUTH`. */
+  async loginAsAdmin(): Promise<string> {
+    const res = await fetch(`${this.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(TEST_AUTH.initial_user),
+    });
+    if (res.status !== 200) throw new Error(`admin login answered ${res.status}`);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
   private async waitForHealthy(timeoutMs = 90_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer';

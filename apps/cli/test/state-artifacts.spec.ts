@@ -34,12 +34,7 @@ tasks:
     worker_token: WORKER_TOKEN,
     workspaces: { default: { type: 'folder', path: workspace, poll_interval_secs: 3600 } },
   });
-  const res = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'admin@stroem.local', password: 'admin' }),
-  });
-  token = ((await res.json()) as { access_token: string }).access_token;
+  token = await server.loginAsAdmin();
 }, 180_000);
 
 afterAll(async () => {
