@@ -3,13 +3,12 @@
  * consumer task, a real worker runs it, and each `OUTPUT: {json}` line it prints becomes a
  * target job that the worker runs to completion.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poll } from './harness/api';
-import { useStack } from './harness/stack';
+import { scratchFolder, useStack } from './harness/stack';
 
-const workspace = mkdtempSync(join(tmpdir(), 'stroem-e2e-event-source-'));
+const workspace = scratchFolder('stroem-e2e-event-source-');
 mkdirSync(join(workspace, '.workflows'));
 writeFileSync(
   join(workspace, '.workflows/events.yaml'),

@@ -4,12 +4,11 @@
  * with a clear error on a real server and worker, and the server keeps answering. Also upstream's
  * §4.2.10: cancelling a pending job while no worker runs.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobDetail } from './harness/api';
 import { poll } from './harness/api';
-import { fixtureWorkspace, useStack } from './harness/stack';
+import { fixtureWorkspace, scratchFolder, useStack } from './harness/stack';
 
 const RUNAWAY = `
 actions:
@@ -36,7 +35,7 @@ tasks:
 `;
 
 function runawayWorkspace(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'stroem-e2e-runaway-'));
+  const dir = scratchFolder('stroem-e2e-runaway-');
   mkdirSync(join(dir, '.workflows'));
   writeFileSync(join(dir, '.workflows', 'runaway.yaml'), RUNAWAY);
   return dir;

@@ -3,16 +3,15 @@
  * on one database elect one leader with the advisory lock; a 6-field every-second trigger fires
  * each second exactly once across both, and when the leader stops the follower takes over.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { parse, stringify } from 'yaml';
 import { poll } from './harness/api';
-import { freePort, useStack } from './harness/stack';
+import { freePort, scratchFolder, useStack } from './harness/stack';
 import { Service } from './harness/service';
 
-const workspace = mkdtempSync(join(tmpdir(), 'stroem-e2e-scheduler-'));
+const workspace = scratchFolder('stroem-e2e-scheduler-');
 mkdirSync(join(workspace, '.workflows'));
 writeFileSync(
   join(workspace, '.workflows/w.yaml'),

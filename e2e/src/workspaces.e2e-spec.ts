@@ -4,11 +4,10 @@
  * worker downloads a revision once), a folder library and the refresh endpoint.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { poll } from './harness/api';
-import { fixtureWorkspace, useStack } from './harness/stack';
+import { fixtureWorkspace, scratchFolder, useStack } from './harness/stack';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
@@ -32,7 +31,7 @@ function write(root: string, files: Record<string, string>): void {
   }
 }
 
-const root = mkdtempSync(join(tmpdir(), 'stroem-e2e-git-'));
+const root = scratchFolder('stroem-e2e-git-');
 const bare = join(root, 'repo.git');
 const clone = join(root, 'clone');
 git(root, 'init', '--bare', '--quiet', '-b', 'main', bare);

@@ -49,6 +49,16 @@ export function fixtureWorkspace(name: string): string {
 
 const fixtureCopies: string[] = [];
 
+/**
+ * A new temp folder for a test file's own files; removed with the stack's folders after the
+ * file's tests (kept, like them, when a test failed).
+ */
+export function scratchFolder(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  fixtureCopies.push(dir);
+  return dir;
+}
+
 export class Stack {
   readonly api: Api;
   readonly workers: Service[] = [];

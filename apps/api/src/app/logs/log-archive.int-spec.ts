@@ -40,8 +40,14 @@ async function eventually<T>(
   return last;
 }
 
+const logFolders: string[] = [];
+afterAll(() => {
+  for (const folder of logFolders) rmSync(folder, { recursive: true, force: true });
+});
+
 async function startArchivingServer(archive: BlobBackendConfig): Promise<TestServer> {
   const logs = mkdtempSync(path.join(tmpdir(), 'stroem-logs-'));
+  logFolders.push(logs);
   return startTestServer(
     { '.workflows/w.yaml': WORKFLOWS },
     {

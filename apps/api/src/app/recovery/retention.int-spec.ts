@@ -1,6 +1,6 @@
 // Retention (reference §1.19): old terminal jobs go with their local logs, log archives (a real
 // s3rver) and artifact blobs; inactive workers past `worker_hours` go; recent ones stay.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LogArchiveRepository } from '@stroem/db';
@@ -27,6 +27,8 @@ let server: TestServer;
 let d: Driver;
 let db: DataSource;
 
+const logFolder = mkdtempSync(path.join(tmpdir(), 'stroem-logs-'));
+
 beforeAll(async () => {
   s3 = await startS3Server();
   await s3.createBucket(BUCKET);
@@ -34,7 +36,7 @@ beforeAll(async () => {
     { '.workflows/w.yaml': WORKFLOWS },
     {
       log_storage: {
-        local_dir: mkdtempSync(path.join(tmpdir(), 'stroem-logs-')),
+        local_dir: logFolder,
         archive: s3.archiveConfig(BUCKET),
         archive_delay_secs: 0,
         archive_interval_secs: 1,
@@ -48,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await s3?.close();
+  rmSync(logFolder, { recursive: true, force: true });
 });
 
 async function archivedJob(): Promise<{ jobId: string; key: string }> {
