@@ -7,8 +7,9 @@ import {
 import { CredentialRepository } from '@stroem/db';
 import { AuthSettings } from './auth-settings';
 import { LeaderElection } from '../leadership/leader-election.service';
+import { PeriodicPass } from '../leadership/periodic-pass';
 
-const PRUNE_INTERVAL_MS = 3600_000;
+const PRUNE_INTERVAL_SECS = 3600;
 
 /**
  * Hourly on the leader: refresh tokens expired for more than a day are deleted (spent and
@@ -16,8 +17,9 @@ const PRUNE_INTERVAL_MS = 3600_000;
  */
 @Injectable()
 export class SessionPruner implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('Auth');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic = new PeriodicPass('pruning refresh tokens', new Logger('Auth'), () =>
+    this.credentials.pruneRefreshTokens(),
+  );
 
   constructor(
     private readonly settings: AuthSettings,
@@ -26,22 +28,16 @@ export class SessionPruner implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.settings.enabled) return;
-    this.timer = setInterval(() => {
-      if (!this.leadership.isLeader()) return;
-      this.pruneOnce().catch((err: unknown) =>
-        this.logger.error(`pruning refresh tokens failed: ${(err as Error).message}`),
-      );
-    }, PRUNE_INTERVAL_MS);
-    this.timer.unref();
+    if (this.settings.enabled)
+      this.periodic.start(PRUNE_INTERVAL_SECS, () => this.leadership.isLeader());
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** Deletes the expired tokens; returns how many. */
   pruneOnce(): Promise<number> {
-    return this.credentials.pruneRefreshTokens();
+    return this.periodic.runOnce();
   }
 }

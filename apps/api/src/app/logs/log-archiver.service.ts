@@ -15,6 +15,7 @@ import {
   SERVER_CONFIG,
   type ServerConfig,
 } from '../config/server-config';
+import { PeriodicPass } from '../leadership/periodic-pass';
 import { BlobStores } from '../storage/blob-stores.service';
 import { JobLogService } from './job-log.service';
 import { logArchiveKey } from './log-archive-key';
@@ -43,8 +44,7 @@ export interface ArchivePassReport {
 export class LogArchiver implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LogArchiver.name);
   private readonly intervalSecs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ArchivePassReport> | undefined;
+  private readonly periodic = new PeriodicPass('log archive pass', this.logger, () => this.pass());
 
   constructor(
     private readonly archives: LogArchiveRepository,
@@ -57,24 +57,16 @@ export class LogArchiver implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    if (!this.blobs.logArchive) return;
-    this.timer = setInterval(() => {
-      this.runOnce().catch((err) =>
-        this.logger.error(`log archive pass failed: ${(err as Error).message}`),
-      );
-    }, this.intervalSecs * 1000);
-    this.timer.unref();
+    if (this.blobs.logArchive) this.periodic.start(this.intervalSecs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass; a pass already under way is joined. */
   runOnce(): Promise<ArchivePassReport> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
-    return this.running;
+    return this.periodic.runOnce();
   }
 
   private async pass(): Promise<ArchivePassReport> {

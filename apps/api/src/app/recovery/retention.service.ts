@@ -13,6 +13,7 @@ import {
   type ServerConfig,
 } from '../config/server-config';
 import { LeaderElection } from '../leadership/leader-election.service';
+import { PeriodicPass } from '../leadership/periodic-pass';
 import { JobLogService } from '../logs/job-log.service';
 import { BlobStores } from '../storage/blob-stores.service';
 
@@ -37,8 +38,7 @@ export interface RetentionReport {
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionService.name);
   private readonly settings: RetentionConfig | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<RetentionReport> | undefined;
+  private readonly periodic = new PeriodicPass('retention pass', this.logger, () => this.pass());
 
   constructor(
     private readonly retention: RetentionRepository,
@@ -54,25 +54,18 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     const settings = this.settings;
     if (!settings || (settings.worker_hours === undefined && settings.job_days === undefined))
       return;
-    const interval = settings.interval_secs ?? DEFAULT_RETENTION_INTERVAL_SECS;
-    this.timer = setInterval(() => {
-      if (!this.leadership.isLeader()) return;
-      this.runOnce().catch((err) =>
-        this.logger.error(`retention pass failed: ${(err as Error).message}`),
-      );
-    }, interval * 1000);
-    this.timer.unref();
+    this.periodic.start(settings.interval_secs ?? DEFAULT_RETENTION_INTERVAL_SECS, () =>
+      this.leadership.isLeader(),
+    );
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass (whoever leads); a pass already under way is joined. */
   runOnce(): Promise<RetentionReport> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
-    return this.running;
+    return this.periodic.runOnce();
   }
 
   private async pass(): Promise<RetentionReport> {
