@@ -3,25 +3,16 @@
  * log, the live stream (lines posted through the worker API while it runs) and the exit code
  * that follows the job's outcome.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { collect, startCli, stroem } from './cli-harness';
-import { ServerProcess, TEST_AUTH } from './server-process';
+import { ServerProcess, TEST_WORKER_TOKEN } from './server-process';
 
 jest.setTimeout(90_000);
 
-const WORKER_TOKEN = 'w'.repeat(40);
 let server: ServerProcess;
-let workspace: string;
 let token: string;
 
 beforeAll(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'stroem-cli-logs-'));
-  mkdirSync(join(workspace, '.workflows'));
-  writeFileSync(
-    join(workspace, '.workflows', 'w.yaml'),
-    `
+  server = await ServerProcess.serving(`
 actions:
   ok: { type: script, script: "true" }
 tasks:
@@ -29,19 +20,12 @@ tasks:
     flow:
       compile: { action: ok }
       test: { action: ok }
-`,
-  );
-  server = await ServerProcess.start({
-    auth: TEST_AUTH,
-    worker_token: WORKER_TOKEN,
-    workspaces: { default: { type: 'folder', path: workspace, poll_interval_secs: 3600 } },
-  });
+`);
   token = await server.loginAsAdmin();
 }, 180_000);
 
 afterAll(async () => {
   await server?.stop();
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
 });
 
 async function call(path: string, body: unknown, bearer = token): Promise<Response> {
@@ -63,7 +47,7 @@ async function log(jobId: string, step: string, lines: string[], stream = 'stdou
   await call(
     `/worker/jobs/${jobId}/logs`,
     { step_name: step, lines: lines.map((line) => ({ stream, line })) },
-    WORKER_TOKEN,
+    TEST_WORKER_TOKEN,
   );
 }
 
@@ -71,7 +55,7 @@ async function complete(jobId: string, step: string, exitCode = 0) {
   await call(
     `/worker/jobs/${jobId}/steps/${step}/complete`,
     exitCode === 0 ? { exit_code: 0 } : { exit_code: exitCode, error: 'boom' },
-    WORKER_TOKEN,
+    TEST_WORKER_TOKEN,
   );
 }
 

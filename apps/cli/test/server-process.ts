@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,9 @@ export const TEST_AUTH = {
   initial_user: { email: 'admin@stroem.local', password: 'admin' },
   rate_limits: { login_per_min: 100, refresh_per_min: 100, api_keys_per_min: 100 },
 };
+
+/** The worker token of `ServerProcess.serving()` servers, for calls a worker would make. */
+export const TEST_WORKER_TOKEN = 'w'.repeat(40);
 
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -47,6 +50,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 export class ServerProcess {
   private output = '';
+  private readonly ownFolders: string[] = [];
   private exited: Promise<number | null>;
   private exitCode: number | null | undefined;
 
@@ -124,6 +128,28 @@ export class ServerProcess {
     return server;
   }
 
+  /**
+   * A server with auth on (`TEST_AUTH`, `TEST_WORKER_TOKEN`) serving `workflowsYaml` as the
+   * `default` workspace (written under a temp folder removed with it).
+   */
+  static async serving(workflowsYaml: string): Promise<ServerProcess> {
+    const workspace = mkdtempSync(join(tmpdir(), 'stroem-cli-workspace-'));
+    mkdirSync(join(workspace, '.workflows'));
+    writeFileSync(join(workspace, '.workflows', 'w.yaml'), workflowsYaml);
+    try {
+      const server = await ServerProcess.start({
+        auth: TEST_AUTH,
+        worker_token: TEST_WORKER_TOKEN,
+        workspaces: { default: { type: 'folder', path: workspace, poll_interval_secs: 3600 } },
+      });
+      server.ownFolders.push(workspace);
+      return server;
+    } catch (err) {
+      rmSync(workspace, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
   /** An access token of the seeded admin of `TEST_AUTH`. */
   async loginAsAdmin(): Promise<string> {
     const res = await fetch(`${this.url}/api/auth/login`, {
@@ -169,6 +195,7 @@ export class ServerProcess {
       await this.exited;
       clearTimeout(timer);
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    for (const folder of [this.dir, ...this.ownFolders])
+      rmSync(folder, { recursive: true, force: true });
   }
 }

@@ -2,44 +2,31 @@
  * `stroem state upload` and `stroem artifacts list|download` against a real server process with
  * auth on (the artifact is put there through the worker protocol, as a worker would).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stroem } from './cli-harness';
-import { ServerProcess, TEST_AUTH } from './server-process';
+import { ServerProcess, TEST_WORKER_TOKEN } from './server-process';
 
 jest.setTimeout(90_000);
 
-const WORKER_TOKEN = 'w'.repeat(40);
 let server: ServerProcess;
-let workspace: string;
 let token: string;
 
 beforeAll(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'stroem-cli-state-'));
-  mkdirSync(join(workspace, '.workflows'));
-  writeFileSync(
-    join(workspace, '.workflows', 'w.yaml'),
-    `
+  server = await ServerProcess.serving(`
 actions:
   ok: { type: script, script: "true" }
 tasks:
   nightly:
     flow:
       build: { action: ok }
-`,
-  );
-  server = await ServerProcess.start({
-    auth: TEST_AUTH,
-    worker_token: WORKER_TOKEN,
-    workspaces: { default: { type: 'folder', path: workspace, poll_interval_secs: 3600 } },
-  });
+`);
   token = await server.loginAsAdmin();
 }, 180_000);
 
 afterAll(async () => {
   await server?.stop();
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
 });
 
 const remote = () => ['--server', server.url, '--token', token];
@@ -80,7 +67,12 @@ describe('stroem state upload', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^Snapshot [0-9a-f-]{36} stored \(job [0-9a-f-]{36}\)\n$/);
-      const snapshot = await call('GET', '/worker/state/default/nightly', undefined, WORKER_TOKEN);
+      const snapshot = await call(
+        'GET',
+        '/worker/state/default/nightly',
+        undefined,
+        TEST_WORKER_TOKEN,
+      );
       expect(snapshot.status).toBe(200);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -106,7 +98,7 @@ describe('stroem artifacts', () => {
       'POST',
       `/worker/jobs/${jobId}/steps/build/artifacts/reports/summary.txt`,
       Buffer.from('all green\n'),
-      WORKER_TOKEN,
+      TEST_WORKER_TOKEN,
     );
 
     const list = await stroem(['artifacts', 'list', ...remote(), jobId]);
