@@ -38,9 +38,12 @@ export default [
               onlyDependOnLibsWithTags: ['type:domain', 'type:runtime', 'type:api-client'],
             },
             { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['type:api-client'] },
-            // The e2e tests start real processes; from the libs they take only the test-database
-            // harness (@stroem/db/testing).
-            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['type:data-access'] },
+            // The e2e tests start real processes; from the libs they take only the test harnesses
+            // (@stroem/db/testing, @stroem/runner/testing).
+            {
+              sourceTag: 'scope:e2e',
+              onlyDependOnLibsWithTags: ['type:data-access', 'type:runtime'],
+            },
           ],
         },
       ],

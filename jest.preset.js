@@ -28,6 +28,11 @@ module.exports = {
     ],
   },
   moduleNameMapper,
+  // @kubernetes/client-node 1.x and some of its dependencies are ESM-only: SWC turns them into
+  // CommonJS for jest (Node itself loads them through require(esm)).
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|jsonpath-plus|rfc4648)/)',
+  ],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['**/?(*.)+(spec|int-spec).ts'],
 };
