@@ -4,6 +4,42 @@ import type { JsonObject, JsonValue, RenderedScriptAction } from '@stroem/workfl
 /** The action body after claim-time rendering (script, source, args and env already rendered). */
 export type RunnableAction = RenderedScriptAction;
 
+/**
+ * `type: docker` / `type: pod`: an image run as it is (reference §2.5). `command` wins over
+ * `cmd`; `cmd` runs as `["sh", "-c", cmd]` (passed as arguments when there is an `entrypoint`);
+ * with neither, the image's own command runs.
+ */
+export interface ContainerAction {
+  image: string;
+  entrypoint?: string[];
+  command?: string[];
+  cmd?: string;
+}
+
+/**
+ * The host folders of a step's state and artifacts (reference §2.16). Each runner exposes them
+ * its own way: host paths for the shell, bind mounts at `/state`, `/state-out`, `/global-state`,
+ * `/global-state-out` and `/artifacts` in a container; pods do not get them (as upstream).
+ */
+export interface StepFolderPaths {
+  stateDir: string;
+  stateOutDir: string;
+  globalStateDir: string;
+  globalStateOutDir: string;
+  artifactsDir: string;
+}
+
+/** The environment variables naming the step folders, for a runner that mounts them at `paths`. */
+export function stepFolderEnv(paths: StepFolderPaths): Record<string, string> {
+  return {
+    STATE_DIR: paths.stateDir,
+    STATE_OUT_DIR: paths.stateOutDir,
+    GLOBAL_STATE_DIR: paths.globalStateDir,
+    GLOBAL_STATE_OUT_DIR: paths.globalStateOutDir,
+    ARTIFACTS_DIR: paths.artifactsDir,
+  };
+}
+
 /** Who is running: exported to the process as `STROEM_*` variables. */
 export interface StepIdentity {
   jobId: string;
@@ -19,9 +55,18 @@ export interface LogLine {
 }
 
 export interface RunRequest {
+  /** The script (`type: script`); for a container action only its `env` applies. */
   action: RunnableAction;
+  /** `type: docker` / `type: pod`: the image to run as it is, instead of the script. */
+  container?: ContainerAction;
+  /** `runner: pod` / `type: pod`: deep-merged into the generated pod spec (rendered already). */
+  manifest?: JsonObject;
   /** The workspace root: the working directory and the base of relative `source` paths. */
   workspaceDir: string;
+  /** The workspace revision `workspaceDir` holds (pods fetch that revision themselves). */
+  workspaceRevision?: string;
+  /** Where the step's state and artifact folders are on this host, when it has them. */
+  folders?: StepFolderPaths;
   step: StepIdentity;
   /** Kill the process group after this many seconds. */
   timeoutSeconds?: number;
@@ -29,8 +74,11 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Called for every stdout/stderr line as it arrives. */
   onLog?: (line: LogLine) => void;
-  /** Called once the process started, with its pid (= its process group id). */
-  onStart?: (pid: number) => void;
+  /**
+   * Called once the step started: the shell gives its pid (= its process group id), Docker the
+   * container id, Kubernetes the pod name.
+   */
+  onStart?: (id: number | string) => void;
 }
 
 export interface RunResult {

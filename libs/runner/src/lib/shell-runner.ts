@@ -2,11 +2,18 @@
  * Runs script actions as local processes, each in its own process group so that a cancel or a
  * timeout kills every descendant (SIGTERM, then SIGKILL after a grace period).
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { StdoutProtocolCollector } from '@stroem/workflow';
 import { LineSplitter } from './line-splitter';
 import { killProcessGroup, spawnProcessGroup } from './process-group';
-import type { LogLine, RunRequest, RunResult, Runner } from './runner';
+import {
+  stepFolderEnv,
+  type LogLine,
+  type RunRequest,
+  type RunResult,
+  type Runner,
+} from './runner';
 import { buildScriptCommand, ScriptSetupError } from './script-command';
 
 /** Variables of the calling environment a step inherits; everything else comes from the action. */
@@ -41,23 +48,28 @@ export class ShellRunner implements Runner {
     const env = this.buildEnv(request);
     let command;
     try {
-      command = buildScriptCommand(request.action, request.workspaceDir, env['PATH']);
+      command = buildScriptCommand(request.action, request.workspaceDir, env);
     } catch (err) {
       if (err instanceof ScriptSetupError) return failure(err.message);
       throw err;
     }
 
-    if (command.scriptFile) await writeFile(command.scriptFile.path, command.scriptFile.content);
+    const runEnv = { ...env, ...command.env };
     try {
+      if (command.scriptFile) {
+        // owner-only: rendered scripts may hold secrets
+        await mkdir(dirname(command.scriptFile.path), { recursive: true });
+        await writeFile(command.scriptFile.path, command.scriptFile.content, { mode: 0o600 });
+      }
       for (const step of command.prepare) {
-        const prep = await this.runProcess(step.command, step.args, env, request);
+        const prep = await this.runProcess(step.command, step.args, runEnv, request);
         const result = toResult(prep, request, step.command);
         if (result.error) return { ...result, error: `Dependency install failed: ${result.error}` };
       }
-      const outcome = await this.runProcess(command.command, command.args, env, request);
+      const outcome = await this.runProcess(command.command, command.args, runEnv, request);
       return toResult(outcome, request, command.command);
     } finally {
-      if (command.scriptFile) await rm(command.scriptFile.path, { force: true });
+      for (const path of command.cleanup) await rm(path, { recursive: true, force: true });
     }
   }
 
@@ -69,6 +81,7 @@ export class ShellRunner implements Runner {
     }
     env['PYTHONUNBUFFERED'] = '1';
     Object.assign(env, request.action.env ?? {});
+    if (request.folders) Object.assign(env, stepFolderEnv(request.folders));
     env['STROEM_JOB_ID'] = request.step.jobId;
     env['STROEM_TASK_NAME'] = request.step.taskName;
     env['STROEM_STEP_NAME'] = request.step.stepName;
