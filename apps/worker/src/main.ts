@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { loadWorkerConfig, WorkerConfigError, type WorkerConfig } from './config/worker-config';
 import { Worker } from './lifecycle/worker';
+import { RunnerSetupError } from './step/step-runners';
 
 const USAGE = `Usage: stroem-worker [--config <file>]
 
@@ -80,7 +81,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
   process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
 
-  const worker = new Worker({ config, logger, version: workerVersion() });
+  let worker: Worker;
+  try {
+    worker = new Worker({ config, logger, version: workerVersion() });
+  } catch (err) {
+    if (err instanceof RunnerSetupError) {
+      process.stderr.write(`stroem-worker: worker config: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     const now = Date.now();

@@ -73,6 +73,13 @@ describe('worker against a recording HTTP server (stand-in for the Strøm server
         requestTimeoutSecs: 5,
         connectTimeoutSecs: 2,
         drainTimeoutSecs: 30,
+        runnerImage: 'ghcr.io/fremvaerk/stroem-runner:latest',
+        docker: { pullPolicy: 'if_not_present' },
+        kubernetes: {
+          namespace: 'default',
+          initImage: 'curlimages/curl:latest',
+          pendingTimeoutSecs: 600,
+        },
         ...config,
       },
       logger,
@@ -167,7 +174,7 @@ describe('worker against a recording HTTP server (stand-in for the Strøm server
     });
   });
 
-  it('fails a step of an action type it cannot run, without starting it, and keeps working', async () => {
+  it('fails a step needing a runner it has not got, without starting it, and keeps working', async () => {
     await startWorker();
     server.enqueueStep({
       job_id: 'job-3',
@@ -183,10 +190,10 @@ describe('worker against a recording HTTP server (stand-in for the Strøm server
       exit_code: -1,
       output: null,
       error:
-        "Unsupported action type 'docker' for this worker: it runs only 'script' actions with runner 'local'",
+        "This docker step needs the 'docker' capability, which worker 'test-worker' does not have: add 'docker' to capabilities and its 'docker:' section in the worker config",
     });
     expect((await server.waitForComplete('job-3b', 'pod-script')).body.error).toBe(
-      "Unsupported runner 'pod' for this worker: it runs only 'script' actions with runner 'local'",
+      "This script (runner: pod) step needs the 'kubernetes' capability, which worker 'test-worker' does not have: add 'kubernetes' to capabilities and its 'kubernetes:' section in the worker config",
     );
     expect((await server.waitForComplete('job-4', 'after')).body.exit_code).toBe(0);
     expect(server.requestsTo(/\/job-3\/steps\/container\/start$/)).toHaveLength(0);

@@ -129,8 +129,11 @@ export class Stack {
     });
   }
 
-  /** Starts one more worker and waits until the server lists it as active. */
-  async startWorker(): Promise<Service> {
+  /**
+   * Starts one more worker and waits until the server lists it as active. `extraConfig` is
+   * merged into its config (e.g. `tags`, `exclusive`, `capabilities`, `docker`).
+   */
+  async startWorker(extraConfig: Record<string, unknown> = {}): Promise<Service> {
     const name = `worker-${++this.workerCount}`;
     const config = {
       server_url: this.url,
@@ -140,6 +143,7 @@ export class Stack {
       poll_interval_secs: 1,
       workspace_cache_dir: join(this.dir, `${name}-cache`),
       capabilities: ['script'],
+      ...extraConfig,
     };
     const configFile = join(this.dir, `${name}-config.yaml`);
     writeFileSync(configFile, stringify(config));

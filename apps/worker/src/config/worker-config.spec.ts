@@ -46,6 +46,13 @@ describe('worker config', () => {
       requestTimeoutSecs: 30,
       connectTimeoutSecs: 10,
       drainTimeoutSecs: 30,
+      runnerImage: 'ghcr.io/fremvaerk/stroem-runner:latest',
+      docker: { pullPolicy: 'if_not_present' },
+      kubernetes: {
+        namespace: 'default',
+        initImage: 'curlimages/curl:latest',
+        pendingTimeoutSecs: 600,
+      },
     });
   });
 
@@ -90,19 +97,70 @@ describe('worker config', () => {
     expect(loadWorkerConfig({ file: path, env: {} }).workspaceCacheDir).toBe('/var/cache/stroem');
   });
 
-  it('accepts and ignores the upstream keys for runners this worker lacks', async () => {
+  it('reads the runner sections, with STROEM__<SECTION>__<KEY> overriding the file', async () => {
     const path = await file(
       [
         'server_url: http://s',
-        'runner_image: ghcr.io/fremvaerk/stroem-runner:latest',
-        'docker: { host: unix:///var/run/docker.sock }',
-        'kubernetes: { namespace: stroem }',
+        'runner_image: registry.local/runner:1',
+        'docker: { host: unix:///run/podman/podman.sock, pull_policy: never, network: none }',
+        'kubernetes:',
+        '  namespace: stroem',
+        '  init_image: registry.local/curl:8',
+        '  runner_startup_configmap: startup',
+        '  service_account: stroem-steps',
+        '  kubeconfig: /etc/stroem/kubeconfig',
+        '  server_url: http://stroem.stroem.svc:8080',
+        '  pending_timeout_secs: 120',
+        '  image_pull_policy: IfNotPresent',
         'agents: { providers: { claude: { type: anthropic, model: x } } }',
         '',
       ].join('\n'),
     );
-    const env = { STROEM__KUBERNETES__NAMESPACE: 'other' };
-    expect(loadWorkerConfig({ file: path, env }).serverUrl).toBe('http://s');
+    const env = {
+      STROEM__KUBERNETES__NAMESPACE: 'other',
+      STROEM__DOCKER__STARTUP_DIR: '/etc/stroem/startup.d',
+      STROEM__DOCKER__PULL_POLICY: 'always',
+    };
+    const config = loadWorkerConfig({ file: path, env });
+    expect(config.runnerImage).toBe('registry.local/runner:1');
+    expect(config.docker).toEqual({
+      host: 'unix:///run/podman/podman.sock',
+      pullPolicy: 'always',
+      network: 'none',
+      startupDir: '/etc/stroem/startup.d',
+    });
+    expect(config.kubernetes).toEqual({
+      namespace: 'other',
+      initImage: 'registry.local/curl:8',
+      runnerStartupConfigmap: 'startup',
+      serviceAccount: 'stroem-steps',
+      kubeconfig: '/etc/stroem/kubeconfig',
+      serverUrl: 'http://stroem.stroem.svc:8080',
+      pendingTimeoutSecs: 120,
+      imagePullPolicy: 'IfNotPresent',
+    });
+  });
+
+  it('rejects an unknown key of a section, naming it and the likely intended key', async () => {
+    const path = await file('server_url: http://s\ndocker: { hots: tcp://d:2375 }\n');
+    expect(loadError(() => loadWorkerConfig({ file: path, env: {} }))).toBe(
+      `worker config: unknown key 'docker.hots' (from ${path}) (did you mean 'host'?)`,
+    );
+    const env = { STROEM__SERVER_URL: 'http://s', STROEM__KUBERNETES__NAMESPASE: 'x' };
+    expect(loadError(() => loadWorkerConfig({ env }))).toBe(
+      "worker config: unknown key 'kubernetes.namespase' (from STROEM__KUBERNETES__NAMESPASE) (did you mean 'namespace'?)",
+    );
+  });
+
+  it('rejects a section that is not a mapping, and a section variable without a key', async () => {
+    const path = await file('server_url: http://s\ndocker: unix:///var/run/docker.sock\n');
+    expect(loadError(() => loadWorkerConfig({ file: path, env: {} }))).toBe(
+      `worker config: docker must be a mapping of keys to values (got "unix:///var/run/docker.sock" from ${path})`,
+    );
+    const env = { STROEM__SERVER_URL: 'http://s', STROEM__DOCKER: 'x' };
+    expect(loadError(() => loadWorkerConfig({ env }))).toBe(
+      "worker config: STROEM__DOCKER must name one key of 'docker', e.g. STROEM__DOCKER__HOST",
+    );
   });
 
   it('rejects an unknown key in the file, naming it and the likely intended key', async () => {
@@ -147,6 +205,15 @@ describe('worker config', () => {
     ['STROEM__SERVER_URL', 'server:8080', /server_url must be an http\(s\) URL/],
     ['STROEM__CAPABILITIES', 'script,gpu', /unknown capability 'gpu'/],
     ['STROEM__CLAIM_WAIT_SECS', '60', /claim_wait_secs must be from 0 to 30/],
+    [
+      'STROEM__DOCKER__PULL_POLICY',
+      'sometimes',
+      /docker.pull_policy must be one of always, if_not_present, never \(got "sometimes"/,
+    ],
+    ['STROEM__DOCKER__HOST', '/var/run/docker.sock', /docker.host must be a Docker endpoint/],
+    ['STROEM__KUBERNETES__PENDING_TIMEOUT_SECS', '0', /pending_timeout_secs must be a whole/],
+    ['STROEM__KUBERNETES__IMAGE_PULL_POLICY', 'always', /one of Always, IfNotPresent, Never/],
+    ['STROEM__KUBERNETES__SERVER_URL', 'svc:8080', /kubernetes.server_url must be an http/],
   ])('rejects %s=%s with one line naming the key', (name, value, message) => {
     const env = { STROEM__SERVER_URL: 'http://s', [name]: value };
     const error = loadError(() => loadWorkerConfig({ env }));

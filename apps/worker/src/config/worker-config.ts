@@ -32,15 +32,59 @@ export interface WorkerConfig {
   connectTimeoutSecs: number;
   /** Our extension: on SIGINT/SIGTERM, how long running steps may finish before being killed. */
   drainTimeoutSecs: number;
+  /** The image `script` steps run in with `runner: docker` / `runner: pod`. */
+  runnerImage: string;
+  docker: DockerWorkerConfig;
+  kubernetes: KubernetesWorkerConfig;
 }
+
+/** `docker:` — used when the worker has the `docker` capability. */
+export interface DockerWorkerConfig {
+  /** `unix:///…` or `tcp://…`; default `DOCKER_HOST`, else `/var/run/docker.sock`. */
+  host?: string;
+  pullPolicy: 'always' | 'if_not_present' | 'never';
+  /** The containers' network mode (`bridge`, `host`, `none`, a network name). */
+  network?: string;
+  /** A host folder of `*.sh` files mounted into `runner: docker` script containers. */
+  startupDir?: string;
+}
+
+/** `kubernetes:` — used when the worker has the `kubernetes` capability. */
+export interface KubernetesWorkerConfig {
+  namespace: string;
+  /** The init container that fetches the workspace tarball into the pod. */
+  initImage: string;
+  runnerStartupConfigmap?: string;
+  serviceAccount?: string;
+  /** A kubeconfig file; default: in-cluster, else `~/.kube/config`. */
+  kubeconfig?: string;
+  /** The server URL pods fetch the workspace from; default `server_url`. */
+  serverUrl?: string;
+  pendingTimeoutSecs: number;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+}
+
+export const DEFAULT_RUNNER_IMAGE = 'ghcr.io/fremvaerk/stroem-runner:latest';
+export const DEFAULT_INIT_IMAGE = 'curlimages/curl:latest';
 
 /** A configuration problem; `message` is the one line shown to the operator. */
 export class WorkerConfigError extends Error {}
 
-type KeyKind = 'string' | 'url' | 'token' | 'positive-int' | 'non-negative-int' | 'bool' | 'list';
+type KeyKind =
+  | 'string'
+  | 'url'
+  | 'docker-host'
+  | 'token'
+  | 'positive-int'
+  | 'non-negative-int'
+  | 'bool'
+  | 'list'
+  | readonly string[];
 
 interface KeySpec {
-  field: keyof WorkerConfig;
+  /** Where the value goes: a field, or a section and its field. */
+  field: string;
+  section?: 'docker' | 'kubernetes';
   kind: KeyKind;
 }
 
@@ -60,10 +104,51 @@ const KEYS: Record<string, KeySpec> = {
   request_timeout_secs: { field: 'requestTimeoutSecs', kind: 'positive-int' },
   connect_timeout_secs: { field: 'connectTimeoutSecs', kind: 'positive-int' },
   drain_timeout_secs: { field: 'drainTimeoutSecs', kind: 'non-negative-int' },
+  runner_image: { field: 'runnerImage', kind: 'string' },
 };
 
-/** Upstream keys for runners this worker does not have; accepted so upstream configs load. */
-const IGNORED_KEYS = ['runner_image', 'docker', 'kubernetes', 'agents'];
+/** The keys of the `docker:` and `kubernetes:` sections (`STROEM__DOCKER__HOST` and so on). */
+const SECTION_KEYS: Record<'docker' | 'kubernetes', Record<string, KeySpec>> = {
+  docker: {
+    host: { section: 'docker', field: 'host', kind: 'docker-host' },
+    pull_policy: {
+      section: 'docker',
+      field: 'pullPolicy',
+      kind: ['always', 'if_not_present', 'never'],
+    },
+    network: { section: 'docker', field: 'network', kind: 'string' },
+    startup_dir: { section: 'docker', field: 'startupDir', kind: 'string' },
+  },
+  kubernetes: {
+    namespace: { section: 'kubernetes', field: 'namespace', kind: 'string' },
+    init_image: { section: 'kubernetes', field: 'initImage', kind: 'string' },
+    runner_startup_configmap: {
+      section: 'kubernetes',
+      field: 'runnerStartupConfigmap',
+      kind: 'string',
+    },
+    service_account: { section: 'kubernetes', field: 'serviceAccount', kind: 'string' },
+    kubeconfig: { section: 'kubernetes', field: 'kubeconfig', kind: 'string' },
+    server_url: { section: 'kubernetes', field: 'serverUrl', kind: 'url' },
+    pending_timeout_secs: {
+      section: 'kubernetes',
+      field: 'pendingTimeoutSecs',
+      kind: 'positive-int',
+    },
+    image_pull_policy: {
+      section: 'kubernetes',
+      field: 'imagePullPolicy',
+      kind: ['Always', 'IfNotPresent', 'Never'],
+    },
+  },
+};
+
+function isSection(key: string): key is 'docker' | 'kubernetes' {
+  return key === 'docker' || key === 'kubernetes';
+}
+
+/** Upstream keys for what this worker does not have (AI agents); accepted so upstream configs load. */
+const IGNORED_KEYS = ['agents'];
 
 const ENV_PREFIX = 'STROEM__';
 
@@ -106,11 +191,24 @@ interface RawValue {
 
 export function loadWorkerConfig(options: LoadWorkerConfigOptions = {}): WorkerConfig {
   const env = options.env ?? process.env;
+  // Keyed by dotted path: `max_concurrent`, `docker.host`.
   const raw = new Map<string, RawValue>();
 
   if (options.file) {
     for (const [key, value] of Object.entries(readConfigFile(options.file))) {
-      raw.set(key, { value, origin: options.file, fromEnv: false });
+      if (!isSection(key)) {
+        raw.set(key, { value, origin: options.file, fromEnv: false });
+        continue;
+      }
+      if (value === null || value === undefined) continue;
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        throw new WorkerConfigError(
+          `worker config: ${key} must be a mapping of keys to values (got ${JSON.stringify(value)} from ${options.file})`,
+        );
+      }
+      for (const [sub, item] of Object.entries(value as Record<string, unknown>)) {
+        raw.set(`${key}.${sub}`, { value: item, origin: options.file, fromEnv: false });
+      }
     }
   }
   for (const [name, value] of Object.entries(env)) {
@@ -118,13 +216,18 @@ export function loadWorkerConfig(options: LoadWorkerConfigOptions = {}): WorkerC
     const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
     const key = path[0] ?? '';
     if (SERVER_KEYS.includes(key)) continue;
-    // `STROEM__DOCKER__HOST` and friends address sections this worker ignores.
-    if (path.length > 1 && !IGNORED_KEYS.includes(key)) {
+    if (isSection(key)) {
+      if (path.length !== 2) {
+        throw new WorkerConfigError(
+          `worker config: ${name} must name one key of '${key}', e.g. STROEM__${key.toUpperCase()}__${Object.keys(SECTION_KEYS[key])[0].toUpperCase()}`,
+        );
+      }
+    } else if (path.length > 1 && !IGNORED_KEYS.includes(key)) {
       throw new WorkerConfigError(
         `worker config: ${name} sets '${path.join('.')}', but '${key}' has no sub-keys`,
       );
     }
-    raw.set(key, { value, origin: name, fromEnv: true });
+    raw.set(isSection(key) ? path.join('.') : key, { value, origin: name, fromEnv: true });
   }
 
   const config: WorkerConfig = {
@@ -141,20 +244,37 @@ export function loadWorkerConfig(options: LoadWorkerConfigOptions = {}): WorkerC
     requestTimeoutSecs: 30,
     connectTimeoutSecs: 10,
     drainTimeoutSecs: 30,
+    runnerImage: DEFAULT_RUNNER_IMAGE,
+    docker: { pullPolicy: 'if_not_present' },
+    kubernetes: { namespace: 'default', initImage: DEFAULT_INIT_IMAGE, pendingTimeoutSecs: 600 },
   };
-  const assigned = config as unknown as Record<string, unknown>;
   for (const [key, entry] of raw) {
-    if (IGNORED_KEYS.includes(key)) continue;
-    const spec = KEYS[key];
-    if (!spec) {
-      const hint = didYouMean(key, Object.keys(KEYS).concat(IGNORED_KEYS));
-      throw new WorkerConfigError(
-        `worker config: unknown key '${key}' (from ${entry.origin})${hint}`,
-      );
+    const [top, sub] = key.split('.');
+    if (IGNORED_KEYS.includes(top)) continue;
+    let spec: KeySpec | undefined;
+    if (isSection(top)) {
+      spec = SECTION_KEYS[top][sub];
+      if (!spec) {
+        const hint = didYouMean(sub, Object.keys(SECTION_KEYS[top]));
+        throw new WorkerConfigError(
+          `worker config: unknown key '${key}' (from ${entry.origin})${hint}`,
+        );
+      }
+    } else {
+      spec = KEYS[key];
+      if (!spec) {
+        const known = Object.keys(KEYS).concat(Object.keys(SECTION_KEYS), IGNORED_KEYS);
+        throw new WorkerConfigError(
+          `worker config: unknown key '${key}' (from ${entry.origin})${didYouMean(key, known)}`,
+        );
+      }
     }
-    assigned[spec.field] = coerce(key, spec.kind, entry);
+    const target = (spec.section ? config[spec.section] : config) as unknown as Record<
+      string,
+      unknown
+    >;
+    target[spec.field] = coerce(key, spec.kind, entry);
   }
-
   if (!config.serverUrl) {
     throw new WorkerConfigError(
       'worker config: server_url is required (set it in the config file or STROEM__SERVER_URL)',
@@ -208,7 +328,16 @@ function coerce(key: string, kind: KeyKind, entry: RawValue): unknown {
       `worker config: ${key} must be ${expected} (got ${JSON.stringify(value)} from ${origin})`,
     );
   };
+  if (typeof kind !== 'string') {
+    if (typeof value === 'string' && kind.includes(value)) return value;
+    return fail(`one of ${kind.join(', ')}`);
+  }
   switch (kind) {
+    case 'docker-host':
+      if (typeof value !== 'string' || !/^(unix|tcp|http|https):\/\/./.test(value)) {
+        return fail('a Docker endpoint (unix:///path/docker.sock or tcp://host:port)');
+      }
+      return value;
     case 'string':
       if (typeof value !== 'string' || value.trim() === '') return fail('a non-empty string');
       return value;

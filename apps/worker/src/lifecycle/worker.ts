@@ -5,13 +5,13 @@
  * running steps finish for the drain time, then kills them and reports them failed.
  */
 import { resolve } from 'node:path';
-import { ShellRunner, type Runner } from '@stroem/runner';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '../config/worker-config';
 import { ServerApiError } from '../server-api/server-connection';
 import { WorkerApiClient } from '../server-api/worker-api.client';
 import type { ClaimedStep, ClaimResponse } from '../server-api/worker-protocol';
 import { executeStep, type StepExecutionDeps } from '../step/step-execution';
+import { buildRunners, prepareRunners, type StepRunners } from '../step/step-runners';
 import { WorkspaceCache } from '../workspace/workspace-cache';
 import { claimBackoffMs, exponentialBackoffMs, sleep } from './backoff';
 
@@ -19,7 +19,8 @@ export interface WorkerOptions {
   config: WorkerConfig;
   logger: Logger;
   version?: string;
-  runner?: Runner;
+  /** The runners per capability; default: built from the config's capabilities. */
+  runners?: StepRunners;
   heartbeatIntervalMs?: number;
   cancelPollMs?: number;
   /** How long `stop()` lets running steps finish before killing them. Default: the config's. */
@@ -36,7 +37,7 @@ export class Worker {
   private readonly config: WorkerConfig;
   private readonly client: WorkerApiClient;
   private readonly workspaces: WorkspaceCache;
-  private readonly runner: Runner;
+  private readonly runners: StepRunners;
   private readonly baseLogger: Logger;
   private log: Logger;
   private workerId: string | undefined;
@@ -55,7 +56,7 @@ export class Worker {
     this.config = options.config;
     this.baseLogger = options.logger;
     this.log = options.logger;
-    this.runner = options.runner ?? new ShellRunner();
+    this.runners = options.runners ?? buildRunners(this.config);
     this.client = new WorkerApiClient({
       serverUrl: this.config.serverUrl,
       token: this.config.workerToken,
@@ -82,13 +83,13 @@ export class Worker {
   /** Registers (retrying while the server is unreachable), then starts heartbeat and claim slots. */
   async start(): Promise<void> {
     await this.workspaces.init();
-    const nonScript = this.config.capabilities.filter((c) => c !== 'script');
-    if (nonScript.length > 0) {
+    if (this.config.capabilities.includes('agent')) {
       this.log.warn(
         { capabilities: this.config.capabilities },
-        `this worker runs only script steps on the local runner; steps it claims for ${nonScript.join(', ')} will fail`,
+        "this worker has no AI agent runner: agent steps it claims will fail; drop 'agent' from capabilities",
       );
     }
+    await prepareRunners(this.runners, this.log);
     await this.register();
     if (this.stopping.signal.aborted) return;
     this.loops.push(this.heartbeatLoop());
@@ -278,7 +279,8 @@ export class Worker {
     const deps: StepExecutionDeps = {
       client: this.client,
       workspaces: this.workspaces,
-      runner: this.runner,
+      runners: this.runners,
+      workerName: this.config.workerName,
       workerId: () => this.workerId ?? '',
       logger: this.log,
       // Upstream asks every 5 s; one indexed lookup a second per running step is cheap and

@@ -10,7 +10,7 @@ import type { WorkerApiClient } from '../server-api/worker-api.client';
 import type { ClaimedStep, CompleteStepRequest } from '../server-api/worker-protocol';
 import type { WorkspaceCache, WorkspaceLease } from '../workspace/workspace-cache';
 import { WorkspaceDownloadError } from '../workspace/workspace-cache';
-import { runnableActionOf, UnsupportedStepError } from './claimed-action';
+import { stepRunPlanOf, UnsupportedStepError, type StepRunPlan } from './claimed-action';
 import { EventSourceEmitter, eventSourceEnv } from './event-source-emitter';
 import { LogBatcher } from './log-batcher';
 import { ArtifactUploadError, uploadArtifacts } from './step-artifacts';
@@ -19,17 +19,19 @@ import {
   downloadSnapshots,
   removeStepFolders,
   StateDownloadError,
-  stepFolderEnv,
   uploadSnapshots,
   type StepFolders,
 } from './step-state';
+import { runnerFor, type StepRunners } from './step-runners';
 
 export const SHUTDOWN_ERROR = 'Worker shutting down';
 
 export interface StepExecutionDeps {
   client: WorkerApiClient;
   workspaces: WorkspaceCache;
-  runner: Runner;
+  /** The worker's runners, by the capability that brings each. */
+  runners: StepRunners;
+  workerName: string;
   workerId: () => string;
   logger: Logger;
   /** How often `GET /worker/jobs/{id}/cancelled` is asked while the step runs. */
@@ -79,9 +81,11 @@ async function runStep(
   deps: StepExecutionDeps,
   log: Logger,
 ): Promise<CompleteStepRequest> {
-  let action;
+  let plan: StepRunPlan;
+  let runner: Runner;
   try {
-    action = runnableActionOf(claim);
+    plan = stepRunPlanOf(claim);
+    runner = runnerFor(plan, deps.runners, deps.workerName);
   } catch (err) {
     if (err instanceof UnsupportedStepError) return failed(err.message);
     throw err;
@@ -121,7 +125,7 @@ async function runStep(
       if (err instanceof StateDownloadError) return failed(err.message);
       throw err;
     }
-    action = { ...action, env: { ...action.env, ...stepFolderEnv(folders) } };
+    let action = plan.request.action;
 
     const stop = new AbortController();
     let stoppedFor: 'cancelled' | 'shutdown' | undefined;
@@ -151,9 +155,12 @@ async function runStep(
     if (esConfig) action = { ...action, env: { ...action.env, ...eventSourceEnv(esConfig) } };
     let result: RunResult;
     try {
-      result = await deps.runner.run({
+      result = await runner.run({
+        ...plan.request,
         action,
         workspaceDir: lease.dir,
+        workspaceRevision: lease.revision,
+        folders,
         step: {
           jobId: claim.job_id,
           taskName: claim.task_name ?? '',
@@ -166,7 +173,11 @@ async function runStep(
           batcher.push(line);
           emitter?.push(line);
         },
-        onStart: (pid) => log.debug({ pid }, 'step process started'),
+        onStart: (id) =>
+          log.debug(
+            typeof id === 'number' ? { pid: id } : { runner_id: id },
+            `step started on the ${plan.capability} runner`,
+          ),
       });
     } finally {
       deps.shutdown.removeEventListener('abort', onShutdown);

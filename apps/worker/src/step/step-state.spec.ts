@@ -10,7 +10,6 @@ import {
   createStepFolders,
   downloadSnapshots,
   removeStepFolders,
-  stepFolderEnv,
   uploadSnapshots,
   type StepFolders,
 } from './step-state';
@@ -46,16 +45,6 @@ describe('step state folders', () => {
   let folders: StepFolders;
   beforeEach(async () => (folders = await createStepFolders()));
   afterEach(() => removeStepFolders(folders));
-
-  it('exports every folder as its variable', () => {
-    expect(stepFolderEnv(folders)).toEqual({
-      STATE_DIR: folders.stateDir,
-      STATE_OUT_DIR: folders.stateOutDir,
-      GLOBAL_STATE_DIR: folders.globalStateDir,
-      GLOBAL_STATE_OUT_DIR: folders.globalStateOutDir,
-      ARTIFACTS_DIR: folders.artifactsDir,
-    });
-  });
 
   it('unpacks the snapshots the claim names, and only those', async () => {
     const tgz = await makeTarball({ 'hello.txt': 'hello from state', 'state.json': '{}' });

@@ -48,16 +48,6 @@ export async function removeStepFolders(folders: StepFolders): Promise<void> {
   await rm(folders.root, { recursive: true, force: true });
 }
 
-export function stepFolderEnv(folders: StepFolders): Record<string, string> {
-  return {
-    STATE_DIR: folders.stateDir,
-    STATE_OUT_DIR: folders.stateOutDir,
-    GLOBAL_STATE_DIR: folders.globalStateDir,
-    GLOBAL_STATE_OUT_DIR: folders.globalStateOutDir,
-    ARTIFACTS_DIR: folders.artifactsDir,
-  };
-}
-
 /** Unpacks the snapshots the claim names (plain files and folders only). */
 export async function downloadSnapshots(
   claim: ClaimedStep,
