@@ -26,6 +26,9 @@ describe('DockerRunner (real Docker API: podman)', () => {
   let engine: DockerEngine;
   let docker: Docker;
   let workspace: string;
+  /** Fresh host step folders for each test, beside the workspace. */
+  let folders: StepFolderPaths;
+  let foldersRoot: string;
   const workerName = `test-worker-${randomUUID().slice(0, 8)}`;
 
   const makeRunner = (options: Partial<DockerRunnerOptions> = {}) =>
@@ -60,8 +63,20 @@ describe('DockerRunner (real Docker API: podman)', () => {
 
   beforeEach(() => {
     workspace = mkdtempSync(join(tmpdir(), 'stroem-docker-ws-'));
+    foldersRoot = mkdtempSync(join(tmpdir(), 'stroem-docker-folders-'));
+    folders = {
+      stateDir: join(foldersRoot, 'state'),
+      stateOutDir: join(foldersRoot, 'state-out'),
+      globalStateDir: join(foldersRoot, 'global-state'),
+      globalStateOutDir: join(foldersRoot, 'global-state-out'),
+      artifactsDir: join(foldersRoot, 'artifacts'),
+    };
+    for (const dir of Object.values(folders)) mkdirSync(dir);
   });
-  afterEach(() => rmSync(workspace, { recursive: true, force: true }));
+  afterEach(() => {
+    rmSync(workspace, { recursive: true, force: true });
+    rmSync(foldersRoot, { recursive: true, force: true });
+  });
 
   it('runs a script in the runner image and takes the last valid OUTPUT line', async () => {
     const started: Array<number | string> = [];
@@ -140,65 +155,39 @@ describe('DockerRunner (real Docker API: podman)', () => {
   });
 
   it('binds the state and artifact folders and collects STATE lines', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'stroem-docker-folders-'));
-    try {
-      const folders: StepFolderPaths = {
-        stateDir: join(root, 'state'),
-        stateOutDir: join(root, 'state-out'),
-        globalStateDir: join(root, 'global-state'),
-        globalStateOutDir: join(root, 'global-state-out'),
-        artifactsDir: join(root, 'artifacts'),
-      };
-      for (const dir of Object.values(folders)) mkdirSync(dir);
-      writeFileSync(join(folders.stateDir, 'previous.txt'), 'v1');
-      const result = await run({
-        folders,
-        action: {
-          script: [
-            'echo "dirs=$STATE_DIR $STATE_OUT_DIR $GLOBAL_STATE_DIR $GLOBAL_STATE_OUT_DIR $ARTIFACTS_DIR"',
-            'echo "previous=$(cat "$STATE_DIR/previous.txt")"',
-            'echo v2 > "$STATE_OUT_DIR/next.txt"',
-            'echo shared > "$GLOBAL_STATE_OUT_DIR/g.txt"',
-            'echo report > "$ARTIFACTS_DIR/report.txt"',
-            'if touch "$STATE_DIR/x" 2>/dev/null; then echo state-writable; fi',
-            'echo "STATE: {\\"round\\": 2}"',
-          ].join('\n'),
-        },
-      });
-      expect(result).toMatchObject({ exitCode: 0, state: { round: 2 } });
-      expect(readFileSync(join(folders.stateOutDir, 'next.txt'), 'utf8')).toBe('v2\n');
-      expect(readFileSync(join(folders.globalStateOutDir, 'g.txt'), 'utf8')).toBe('shared\n');
-      expect(readFileSync(join(folders.artifactsDir, 'report.txt'), 'utf8')).toBe('report\n');
-      expect(existsSync(join(folders.stateDir, 'x'))).toBe(false);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    writeFileSync(join(folders.stateDir, 'previous.txt'), 'v1');
+    const result = await run({
+      folders,
+      action: {
+        script: [
+          'echo "dirs=$STATE_DIR $STATE_OUT_DIR $GLOBAL_STATE_DIR $GLOBAL_STATE_OUT_DIR $ARTIFACTS_DIR"',
+          'echo "previous=$(cat "$STATE_DIR/previous.txt")"',
+          'echo v2 > "$STATE_OUT_DIR/next.txt"',
+          'echo shared > "$GLOBAL_STATE_OUT_DIR/g.txt"',
+          'echo report > "$ARTIFACTS_DIR/report.txt"',
+          'if touch "$STATE_DIR/x" 2>/dev/null; then echo state-writable; fi',
+          'echo "STATE: {\\"round\\": 2}"',
+        ].join('\n'),
+      },
+    });
+    expect(result).toMatchObject({ exitCode: 0, state: { round: 2 } });
+    expect(readFileSync(join(folders.stateOutDir, 'next.txt'), 'utf8')).toBe('v2\n');
+    expect(readFileSync(join(folders.globalStateOutDir, 'g.txt'), 'utf8')).toBe('shared\n');
+    expect(readFileSync(join(folders.artifactsDir, 'report.txt'), 'utf8')).toBe('report\n');
+    expect(existsSync(join(folders.stateDir, 'x'))).toBe(false);
   });
 
   it('reports the container paths of the step folders', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'stroem-docker-folders-'));
-    try {
-      const folders: StepFolderPaths = {
-        stateDir: join(root, 's'),
-        stateOutDir: join(root, 'so'),
-        globalStateDir: join(root, 'gs'),
-        globalStateOutDir: join(root, 'gso'),
-        artifactsDir: join(root, 'a'),
-      };
-      for (const dir of Object.values(folders)) mkdirSync(dir);
-      const lines: string[] = [];
-      await run({
-        folders,
-        action: {
-          script:
-            'echo "$STATE_DIR $STATE_OUT_DIR $GLOBAL_STATE_DIR $GLOBAL_STATE_OUT_DIR $ARTIFACTS_DIR"',
-        },
-        onLog: (l) => lines.push(l.text),
-      });
-      expect(lines).toEqual(['/state /state-out /global-state /global-state-out /artifacts']);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    const lines: string[] = [];
+    await run({
+      folders,
+      action: {
+        script:
+          'echo "$STATE_DIR $STATE_OUT_DIR $GLOBAL_STATE_DIR $GLOBAL_STATE_OUT_DIR $ARTIFACTS_DIR"',
+      },
+      onLog: (l) => lines.push(l.text),
+    });
+    expect(lines).toEqual(['/state /state-out /global-state /global-state-out /artifacts']);
   });
 
   it('sources the *.sh startup scripts before the step', async () => {
@@ -258,29 +247,16 @@ describe('DockerRunner (real Docker API: podman)', () => {
     });
 
     it('binds only /artifacts of the step folders', async () => {
-      const root = mkdtempSync(join(tmpdir(), 'stroem-docker-folders-'));
-      try {
-        const folders: StepFolderPaths = {
-          stateDir: join(root, 's'),
-          stateOutDir: join(root, 'so'),
-          globalStateDir: join(root, 'gs'),
-          globalStateOutDir: join(root, 'gso'),
-          artifactsDir: join(root, 'a'),
-        };
-        for (const dir of Object.values(folders)) mkdirSync(dir);
-        const result = await run({
-          folders,
-          action: {},
-          container: {
-            image: TEST_IMAGE,
-            cmd: 'echo built > "$ARTIFACTS_DIR/out.txt"; echo "OUTPUT: \\"[$STATE_DIR]$ARTIFACTS_DIR\\""; [ ! -e /state ]',
-          },
-        });
-        expect(result).toMatchObject({ exitCode: 0, output: '[]/artifacts' });
-        expect(readFileSync(join(folders.artifactsDir, 'out.txt'), 'utf8')).toBe('built\n');
-      } finally {
-        rmSync(root, { recursive: true, force: true });
-      }
+      const result = await run({
+        folders,
+        action: {},
+        container: {
+          image: TEST_IMAGE,
+          cmd: 'echo built > "$ARTIFACTS_DIR/out.txt"; echo "OUTPUT: \\"[$STATE_DIR]$ARTIFACTS_DIR\\""; [ ! -e /state ]',
+        },
+      });
+      expect(result).toMatchObject({ exitCode: 0, output: '[]/artifacts' });
+      expect(readFileSync(join(folders.artifactsDir, 'out.txt'), 'utf8')).toBe('built\n');
     });
   });
 

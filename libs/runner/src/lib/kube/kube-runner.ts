@@ -24,21 +24,9 @@ import {
   type PodSpecOptions,
 } from './pod-spec';
 
-export interface KubeRunnerOptions {
+/** The pod options (tests' fixed name suffix and script id aside), plus how to reach the cluster. */
+export interface KubeRunnerOptions extends Omit<PodSpecOptions, 'nameSuffix' | 'scriptId'> {
   kubeConfig: KubeConfig;
-  namespace: string;
-  /** Base URL pods fetch the workspace tarball from (the worker's server_url unless configured). */
-  serverUrl: string;
-  workerToken?: string;
-  runnerImage: string;
-  /** Upstream default `curlimages/curl:latest`. */
-  initImage: string;
-  workerName: string;
-  serviceAccount?: string;
-  startupConfigMap?: string;
-  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
-  /** Pins pods to a node, for clusters without a scheduler. */
-  nodeName?: string;
   /** How long a pod may stay Pending (unscheduled, images not there…). Default 600. */
   pendingTimeoutSecs?: number;
   /** How often the pod's status is read. Default 1000 ms. */
@@ -130,7 +118,7 @@ export class KubeRunner implements Runner {
   async run(request: RunRequest): Promise<RunResult> {
     let pod: V1Pod;
     try {
-      pod = mergeManifest(buildPodSpec(request, this.specOptions()), request.manifest);
+      pod = mergeManifest(buildPodSpec(request, this.options), request.manifest);
     } catch (err) {
       if (err instanceof ManifestError || err instanceof ScriptSetupError)
         return failure(err.message);
@@ -174,22 +162,6 @@ export class KubeRunner implements Runner {
       stop.dispose();
       await this.deletePod(name).catch(() => false);
     }
-  }
-
-  private specOptions(): PodSpecOptions {
-    const o = this.options;
-    return {
-      namespace: o.namespace,
-      serverUrl: o.serverUrl,
-      workerToken: o.workerToken,
-      runnerImage: o.runnerImage,
-      initImage: o.initImage,
-      workerName: o.workerName,
-      serviceAccount: o.serviceAccount,
-      startupConfigMap: o.startupConfigMap,
-      imagePullPolicy: o.imagePullPolicy,
-      nodeName: o.nodeName,
-    };
   }
 
   private async follow(
