@@ -6,7 +6,11 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { databaseUnavailableMessage, isDatabaseUnavailable } from './database-unavailable';
 import { DomainError, type DomainErrorKind } from './domain-errors';
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECS = 2;
 
 const STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -47,6 +51,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    if (isDatabaseUnavailable(err)) {
+      // Not a bug of ours: say what is wrong, without a stack, and let the caller retry.
+      const message = databaseUnavailableMessage(err);
+      const req = host.switchToHttp().getRequest<{ method?: string; url?: string }>();
+      this.logger.warn(`${req.method} ${req.url}: ${message}`);
+      if (res.headersSent) return;
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECS));
+      res.status(503).json({ error: message });
+      return;
+    }
     const [status, message] = this.describe(err);
     if (status >= 500) {
       const req = host.switchToHttp().getRequest<{ method?: string; url?: string }>();

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ClaimRepository, JobRepository, type ClaimedStep, type ClaimRequest } from '@stroem/db';
 import {
   claimContext,
@@ -7,6 +7,7 @@ import {
   type JsonValue,
   type StepView,
 } from '@stroem/workflow';
+import { isDatabaseUnavailable } from '../errors/database-unavailable';
 import { unprocessable } from '../errors/domain-errors';
 import { ServerMetrics } from '../health/server-metrics.service';
 import { eventSourceClaimConfig } from '../event-sources/event-source-config';
@@ -63,10 +64,29 @@ export class StepClaimService {
     private readonly state: StateSnapshotsService,
   ) {}
 
+  private readonly logger = new Logger(StepClaimService.name);
+
   /** `gone` aborts when the worker's connection closed: a step claimed meanwhile goes back. */
   async claim(req: ClaimRequest, gone?: AbortSignal): Promise<ClaimedWork | null> {
     const claimed = await this.claims.claim(req);
     if (!claimed) return null;
+    try {
+      return await this.prepare(claimed, req, gone);
+    } catch (err) {
+      // The step is marked running but the worker gets a 503, not the step: give it back once
+      // the database answers again, or it would stay running for a worker that never ran it.
+      if (isDatabaseUnavailable(err)) {
+        this.releaseWhenBack(claimed.step.jobId, claimed.step.stepName, req.workerId);
+      }
+      throw err;
+    }
+  }
+
+  private async prepare(
+    claimed: ClaimedStep,
+    req: ClaimRequest,
+    gone: AbortSignal | undefined,
+  ): Promise<ClaimedWork | null> {
     const { step } = claimed;
     // Claimable since it became ready, or since its retry delay ran out; both database times.
     const claimable =
@@ -80,6 +100,8 @@ export class StepClaimService {
       rendered = await this.render(claimed, state);
       eventSource = this.eventSourceConfig(claimed);
     } catch (err) {
+      // Not a template error: the step must not fail for it.
+      if (isDatabaseUnavailable(err)) throw err;
       const message = templateErrorMessage(err);
       await this.completion.fail(step.jobId, step.stepName, message);
       throw unprocessable(`Step '${step.stepName}' of job ${step.jobId}: ${message}`);
@@ -105,6 +127,25 @@ export class StepClaimService {
       timeout_secs: step.timeoutSecs,
       revision: step.actionRevision ?? claimed.revision,
     };
+  }
+
+  /** `release`, retried every second (up to 5 minutes) while the database is unreachable. */
+  private releaseWhenBack(jobId: string, stepName: string, workerId: string, attempt = 1): void {
+    const timer = setTimeout(() => {
+      this.release(jobId, stepName, workerId).then(
+        () => this.logger.log(`job ${jobId}: step '${stepName}' given back after a failed claim`),
+        (err: unknown) => {
+          if (attempt < 300 && isDatabaseUnavailable(err)) {
+            this.releaseWhenBack(jobId, stepName, workerId, attempt + 1);
+          } else {
+            this.logger.error(
+              `job ${jobId}: could not give step '${stepName}' back after a failed claim: ${(err as Error).message}; the worker's heartbeat gives it back later`,
+            );
+          }
+        },
+      );
+    }, 1000);
+    timer.unref();
   }
 
   /** Puts a claimed step back to `ready` when its answer cannot reach the worker any more. */

@@ -1,5 +1,5 @@
 import type { JsonObject } from '@stroem/workflow';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { JobStepEntity } from '../entities/job-step.entity';
 import { row } from '../row';
 import { notifyStepReady } from '../step-ready-notice';
@@ -52,8 +52,16 @@ RETURNING s.job_id, s.step_name, j.workspace, j.task_name, j.revision, j.input A
 export class ClaimRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async claim(req: ClaimRequest): Promise<ClaimedStep | null> {
-    const result = await this.ds.query(CLAIM_SQL, [
+  /**
+   * One transaction: a connection lost half-way (the database restarting) rolls the claim back,
+   * so the step stays ready instead of running for a worker that never heard of it.
+   */
+  claim(req: ClaimRequest): Promise<ClaimedStep | null> {
+    return this.ds.transaction((manager) => this.claimIn(manager, req));
+  }
+
+  private async claimIn(manager: EntityManager, req: ClaimRequest): Promise<ClaimedStep | null> {
+    const result = await manager.query(CLAIM_SQL, [
       req.workerId,
       JSON.stringify(req.capabilities),
       JSON.stringify(req.tags),
@@ -70,12 +78,12 @@ export class ClaimRepository {
     }[];
     if (rows.length === 0) return null;
     const row = rows[0];
-    await this.ds.query(
+    await manager.query(
       `UPDATE job SET status = 'running', worker_id = $2, started_at = COALESCE(started_at, now())
         WHERE job_id = $1 AND status = 'pending'`,
       [row.job_id, req.workerId],
     );
-    const step = await this.ds
+    const step = await manager
       .getRepository(JobStepEntity)
       .findOneOrFail({ where: { jobId: row.job_id, stepName: row.step_name } });
     return {
@@ -101,6 +109,33 @@ export class ClaimRepository {
       const released = (result[1] as number) > 0;
       if (released) await notifyStepReady(manager, jobId);
       return released;
+    });
+  }
+
+  /**
+   * A worker's heartbeat lists the steps it runs. Its `running` steps missing from the list and
+   * claimed more than `graceSecs` ago never reached it — the claim's answer was lost (a replica
+   * died after committing it): they go back to `ready`. Returns them.
+   */
+  async releaseUnknownToWorker(
+    workerId: string,
+    running: ReadonlyArray<{ jobId: string; stepName: string }>,
+    graceSecs: number,
+  ): Promise<Array<{ jobId: string; stepName: string }>> {
+    return this.ds.transaction(async (manager) => {
+      const [rows] = (await manager.query(
+        `UPDATE job_step s
+            SET status = 'ready', worker_id = NULL, started_at = NULL, ready_at = now()
+          WHERE s.worker_id = $1 AND s.status = 'running'
+            AND s.started_at < now() - $2 * interval '1 second'
+            AND NOT EXISTS (
+              SELECT 1 FROM unnest($3::uuid[], $4::text[]) AS r(job_id, step_name)
+               WHERE r.job_id = s.job_id AND r.step_name = s.step_name)
+          RETURNING s.job_id, s.step_name`,
+        [workerId, graceSecs, running.map((r) => r.jobId), running.map((r) => r.stepName)],
+      )) as [{ job_id: string; step_name: string }[], number];
+      for (const jobId of new Set(rows.map((r) => r.job_id))) await notifyStepReady(manager, jobId);
+      return rows.map((r) => ({ jobId: r.job_id, stepName: r.step_name }));
     });
   }
 
