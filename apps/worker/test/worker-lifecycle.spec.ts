@@ -73,6 +73,7 @@ describe('worker against a recording HTTP server (stand-in for the Strøm server
         requestTimeoutSecs: 5,
         connectTimeoutSecs: 2,
         drainTimeoutSecs: 30,
+        heartbeatIntervalSecs: 30,
         runnerImage: 'ghcr.io/fremvaerk/stroem-runner:latest',
         docker: { pullPolicy: 'if_not_present' },
         kubernetes: {

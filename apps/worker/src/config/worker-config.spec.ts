@@ -46,6 +46,7 @@ describe('worker config', () => {
       requestTimeoutSecs: 30,
       connectTimeoutSecs: 10,
       drainTimeoutSecs: 30,
+      heartbeatIntervalSecs: 30,
       runnerImage: 'ghcr.io/fremvaerk/stroem-runner:latest',
       docker: { pullPolicy: 'if_not_present' },
       kubernetes: {
@@ -90,6 +91,15 @@ describe('worker config', () => {
     });
     expect(config.serverUrl).toBe('https://stroem.example');
     expect(config.workerName).toBe('w1');
+  });
+
+  it('reads heartbeat_interval_secs (our extension; upstream heartbeats every 30 s)', async () => {
+    const path = await file('server_url: http://s\nheartbeat_interval_secs: 5\n');
+    expect(loadWorkerConfig({ file: path, env: {} }).heartbeatIntervalSecs).toBe(5);
+    const env = { STROEM__SERVER_URL: 'http://s', STROEM__HEARTBEAT_INTERVAL_SECS: '0' };
+    expect(loadError(() => loadWorkerConfig({ env }))).toMatch(
+      /heartbeat_interval_secs must be a whole number ≥ 1/,
+    );
   });
 
   it('accepts workspace_dir as the old name of workspace_cache_dir', async () => {

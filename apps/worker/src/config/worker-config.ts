@@ -32,6 +32,11 @@ export interface WorkerConfig {
   connectTimeoutSecs: number;
   /** Our extension: on SIGINT/SIGTERM, how long running steps may finish before being killed. */
   drainTimeoutSecs: number;
+  /**
+   * Our extension: seconds between heartbeats (upstream: a fixed 30). Keep it well under the
+   * server's `recovery.heartbeat_timeout_secs`, or the server fails the worker's running steps.
+   */
+  heartbeatIntervalSecs: number;
   /** The image `script` steps run in with `runner: docker` / `runner: pod`. */
   runnerImage: string;
   docker: DockerWorkerConfig;
@@ -104,6 +109,7 @@ const KEYS: Record<string, KeySpec> = {
   request_timeout_secs: { field: 'requestTimeoutSecs', kind: 'positive-int' },
   connect_timeout_secs: { field: 'connectTimeoutSecs', kind: 'positive-int' },
   drain_timeout_secs: { field: 'drainTimeoutSecs', kind: 'non-negative-int' },
+  heartbeat_interval_secs: { field: 'heartbeatIntervalSecs', kind: 'positive-int' },
   runner_image: { field: 'runnerImage', kind: 'string' },
 };
 
@@ -244,6 +250,7 @@ export function loadWorkerConfig(options: LoadWorkerConfigOptions = {}): WorkerC
     requestTimeoutSecs: 30,
     connectTimeoutSecs: 10,
     drainTimeoutSecs: 30,
+    heartbeatIntervalSecs: 30,
     runnerImage: DEFAULT_RUNNER_IMAGE,
     docker: { pullPolicy: 'if_not_present' },
     kubernetes: { namespace: 'default', initImage: DEFAULT_INIT_IMAGE, pendingTimeoutSecs: 600 },

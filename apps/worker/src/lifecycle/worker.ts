@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { WorkerConfig } from '../config/worker-config';
 import { ServerApiError } from '../server-api/server-connection';
 import { WorkerApiClient } from '../server-api/worker-api.client';
-import type { ClaimedStep, ClaimResponse } from '../server-api/worker-protocol';
+import type { ClaimResponse, ClaimedStep, RunningStep } from '../server-api/worker-protocol';
 import { executeStep, type StepExecutionDeps } from '../step/step-execution';
 import { buildRunners, prepareRunners, type StepRunners } from '../step/step-runners';
 import { WorkspaceCache } from '../workspace/workspace-cache';
@@ -50,7 +50,8 @@ export class Worker {
   private readonly giveUp = new AbortController();
   private loops: Promise<void>[] = [];
   private stopped: Promise<void> | undefined;
-  private readonly running = new Set<string>();
+  /** Steps running now (from the claim's answer on), by `job/step`. */
+  private readonly running = new Map<string, RunningStep>();
 
   constructor(private readonly options: WorkerOptions) {
     this.config = options.config;
@@ -77,7 +78,7 @@ export class Worker {
 
   /** Steps (`job/step`) running now. */
   get runningSteps(): string[] {
-    return [...this.running];
+    return [...this.running.keys()];
   }
 
   /** Registers (retrying while the server is unreachable), then starts heartbeat and claim slots. */
@@ -183,12 +184,12 @@ export class Worker {
   }
 
   private async heartbeatLoop(): Promise<void> {
-    const intervalMs = this.options.heartbeatIntervalMs ?? 30_000;
+    const intervalMs = this.options.heartbeatIntervalMs ?? this.config.heartbeatIntervalSecs * 1000;
     while (await sleep(intervalMs, this.stopping.signal)) {
       const id = this.workerId;
       if (!id) continue;
       try {
-        await this.client.heartbeat(id);
+        await this.client.heartbeat(id, [...this.running.values()]);
       } catch (err) {
         if (err instanceof ServerApiError && err.status === 404) {
           this.log.warn('the server does not know this worker any more; registering again');
@@ -275,7 +276,7 @@ export class Worker {
 
   private async runClaimed(claim: ClaimedStep): Promise<void> {
     const key = `${claim.job_id}/${claim.step_name}`;
-    this.running.add(key);
+    this.running.set(key, { job_id: claim.job_id, step_name: claim.step_name });
     const deps: StepExecutionDeps = {
       client: this.client,
       workspaces: this.workspaces,

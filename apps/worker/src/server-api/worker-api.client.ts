@@ -13,6 +13,7 @@ import type {
   LogsRequest,
   RegisterRequest,
   RegisterResponse,
+  RunningStep,
   SnapshotResponse,
 } from './worker-protocol';
 
@@ -29,8 +30,15 @@ export class WorkerApiClient {
     return this.connection.postJson('/worker/register', body);
   }
 
-  async heartbeat(workerId: string): Promise<void> {
-    await this.connection.postJson('/worker/heartbeat', { worker_id: workerId });
+  /**
+   * `running_steps` (our extension) lets the server give back a step whose claim answer never
+   * reached this worker.
+   */
+  async heartbeat(workerId: string, runningSteps: RunningStep[]): Promise<void> {
+    await this.connection.postJson('/worker/heartbeat', {
+      worker_id: workerId,
+      running_steps: runningSteps,
+    });
   }
 
   /** A long-poll: the server may hold it up to `wait_secs`, so it gets that much extra time. */

@@ -16,6 +16,12 @@ export interface RegisterResponse {
   worker_id: string;
 }
 
+/** A step this worker runs, as its heartbeat reports it. */
+export interface RunningStep {
+  job_id: string;
+  step_name: string;
+}
+
 export interface ClaimRequest {
   worker_id: string;
   capabilities: string[];

@@ -138,4 +138,86 @@ describe('log batcher against a recording HTTP server (stand-in for the Strøm s
     logs.push(line('accepted'));
     expect(await logs.close()).toEqual({ sent: 1, dropped: 1 });
   });
+  describe('while the server is unreachable', () => {
+    /** Stops the recording server: connections are refused until `serverBack()`. */
+    const serverDown = async (): Promise<number> => {
+      const port = Number(new URL(server.url).port);
+      await server.close();
+      return port;
+    };
+    const serverBack = async (port: number) => {
+      server = await RecordingWorkerServer.start(port);
+    };
+    const delivered = () => server.logLines('job-1').map((l) => l.line);
+
+    it('keeps retrying with backoff through an outage and then delivers every line once, in order', async () => {
+      const port = await serverDown();
+      const logs = batcher({ maxDelayMs: 10, retryBaseMs: 20, retryCapMs: 100 });
+      for (let i = 0; i < 30; i++) {
+        logs.push(line(`line ${i}`));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // More than a dozen failed attempts: an outage of a few seconds costs no line.
+      await serverBack(port);
+      for (let i = 30; i < 40; i++) logs.push(line(`line ${i}`));
+      expect(await logs.close()).toEqual({ sent: 40, dropped: 0 });
+      expect(delivered()).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i}`));
+    });
+
+    it('bounds the waiting lines: the oldest are dropped and a marker stands at the gap', async () => {
+      const port = await serverDown();
+      const logs = batcher({
+        maxDelayMs: 10,
+        retryBaseMs: 20,
+        retryCapMs: 50,
+        maxQueuedLines: 100,
+      });
+      logs.push(line('line 0'));
+      // Line 0 is in flight (being retried); the lines after it queue up to the bound.
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 1; i < 1_000; i++) logs.push(line(`line ${i}`));
+      await serverBack(port);
+      const summary = await logs.close();
+
+      const lines = delivered();
+      const markerAt = lines.findIndex((l) => l.startsWith('[worker] '));
+      expect(lines[0]).toBe('line 0');
+      expect(markerAt).toBe(1);
+      const marker = server.logLines('job-1')[markerAt];
+      expect(marker.stream).toBe('stderr');
+      const droppedCount = Number(
+        /^\[worker\] (\d+) log line\(s\) dropped: /.exec(marker.line)?.[1],
+      );
+      const kept = lines.slice(markerAt + 1);
+      expect(kept.length).toBeLessThanOrEqual(100);
+      // What is kept is the newest lines, contiguous up to the last one.
+      expect(kept).toEqual(
+        Array.from({ length: kept.length }, (_, i) => `line ${1_000 - kept.length + i}`),
+      );
+      expect(droppedCount).toBe(999 - kept.length);
+      expect(summary).toEqual({ sent: 1 + kept.length, dropped: droppedCount });
+    });
+
+    it('bounds the waiting bytes as well as the lines', async () => {
+      const port = await serverDown();
+      const logs = batcher({
+        maxDelayMs: 10,
+        retryBaseMs: 20,
+        retryCapMs: 50,
+        maxQueuedBytes: 20_000,
+      });
+      const long = 'x'.repeat(1_000);
+      for (let i = 0; i < 200; i++) logs.push(line(`${i} ${long}`));
+      await serverBack(port);
+      const summary = await logs.close();
+
+      const kept = delivered().filter((l) => !l.startsWith('[worker] '));
+      // 20 000 bytes hold at most 18 lines of ~1 070 bytes (line + JSON overhead).
+      expect(kept.length).toBeLessThanOrEqual(19);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept[kept.length - 1].split(' ')[0]).toBe('199');
+      expect(summary.sent + summary.dropped).toBe(200);
+      expect(delivered().filter((l) => l.startsWith('[worker] '))).toHaveLength(1);
+    });
+  });
 });

@@ -2,7 +2,12 @@
  * Ships a step's output lines to `POST /worker/jobs/{id}/logs` in order, batched by time (a line
  * waits at most `maxDelayMs` unless a request is already in flight) and by size (`maxLines` lines
  * or about `maxBytes` per request). One request at a time keeps the order; a batch the server
- * did not take is retried until it is, or until `close()` runs out of time.
+ * did not take is retried with backoff until it is, or until `close()` runs out of time.
+ *
+ * While the server is unreachable lines wait in memory, up to `maxQueuedLines` lines or
+ * `maxQueuedBytes` (100 000 lines / 32 MiB by default). Past that the OLDEST waiting lines are
+ * dropped — the end of a step's output usually says why it failed — and the first line sent after
+ * the gap is a stderr marker `[worker] <n> log line(s) dropped: …` at the place of the gap.
  */
 import type { LogLine } from '@stroem/runner';
 import type { Logger } from 'pino';
@@ -18,6 +23,10 @@ export interface LogBatcherOptions {
   maxDelayMs?: number;
   maxLines?: number;
   maxBytes?: number;
+  /** Lines waiting for the server beyond which the oldest are dropped (default 100 000). */
+  maxQueuedLines?: number;
+  /** Bytes waiting for the server beyond which the oldest lines are dropped (default 32 MiB). */
+  maxQueuedBytes?: number;
   retryBaseMs?: number;
   retryCapMs?: number;
   /** Aborting it stops retries at once (the worker is giving up on its reports). */
@@ -38,10 +47,17 @@ export interface LogFlushSummary {
 // `{"ts":"…","stream":"stdout","line":""},` without the line itself.
 const LINE_OVERHEAD_BYTES = 64;
 
+export const DEFAULT_MAX_QUEUED_LINES = 100_000;
+export const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+/** An overflow drops down to this share of the bound, so dropping happens in chunks, not per line. */
+const SHED_TO = 0.9;
+
 export class LogBatcher {
   private readonly maxDelayMs: number;
   private readonly maxLines: number;
   private readonly maxBytes: number;
+  private readonly maxQueuedLines: number;
+  private readonly maxQueuedBytes: number;
   private readonly queue: QueuedLine[] = [];
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +66,8 @@ export class LogBatcher {
   private readonly giveUp = new AbortController();
   private sent = 0;
   private dropped = 0;
+  /** Lines shed from the queue's head whose marker has not been sent yet. */
+  private gap: { count: number; ts: string } | undefined;
 
   constructor(private readonly options: LogBatcherOptions) {
     // Live log latency is at most this (plus one request): 25 ms keeps a chatty step under
@@ -57,6 +75,8 @@ export class LogBatcher {
     this.maxDelayMs = options.maxDelayMs ?? 25;
     this.maxLines = options.maxLines ?? 256;
     this.maxBytes = options.maxBytes ?? 64 * 1024;
+    this.maxQueuedLines = Math.max(1, options.maxQueuedLines ?? DEFAULT_MAX_QUEUED_LINES);
+    this.maxQueuedBytes = Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
   }
 
   push(line: LogLine): void {
@@ -64,14 +84,20 @@ export class LogBatcher {
     const bytes = Buffer.byteLength(line.text) + LINE_OVERHEAD_BYTES;
     this.queue.push({ body, bytes, queuedAt: Date.now() });
     this.queuedBytes += bytes;
+    if (this.queue.length > this.maxQueuedLines || this.queuedBytes > this.maxQueuedBytes) {
+      this.shedOldest();
+    }
     this.schedule();
   }
 
-  /** Sends everything queued; after `timeoutMs` unsent lines are dropped (and logged). */
-  async close(timeoutMs = 30_000): Promise<LogFlushSummary> {
+  /**
+   * Sends everything queued, retrying while the server is unreachable until `timeoutMs` (if
+   * given) or the `giveUp` signal; then unsent lines are dropped (and logged).
+   */
+  async close(timeoutMs?: number): Promise<LogFlushSummary> {
     this.closing = true;
     const stop = () => this.giveUp.abort();
-    const deadline = setTimeout(stop, timeoutMs);
+    const deadline = timeoutMs === undefined ? undefined : setTimeout(stop, timeoutMs);
     this.options.giveUp?.addEventListener('abort', stop, { once: true });
     if (this.options.giveUp?.aborted) stop();
     try {
@@ -86,6 +112,7 @@ export class LogBatcher {
       this.queue.splice(0, this.queue.length);
       this.queuedBytes = 0;
     }
+    this.gap = undefined;
     return { sent: this.sent, dropped: this.dropped };
   }
 
@@ -121,7 +148,31 @@ export class LogBatcher {
     }
   }
 
-  private takeBatch(): LogLineBody[] {
+  /** Drops the oldest waiting lines down to 90 % of the bound; the next batch carries a marker. */
+  private shedOldest(): void {
+    const keepLines = Math.floor(this.maxQueuedLines * SHED_TO);
+    const keepBytes = Math.floor(this.maxQueuedBytes * SHED_TO);
+    let count = 0;
+    let bytes = 0;
+    while (
+      count < this.queue.length - 1 &&
+      (this.queue.length - count > keepLines || this.queuedBytes - bytes > keepBytes)
+    ) {
+      bytes += this.queue[count].bytes;
+      count++;
+    }
+    if (count === 0) return;
+    const shed = this.queue.splice(0, count);
+    this.queuedBytes -= bytes;
+    this.gap = { count: (this.gap?.count ?? 0) + count, ts: shed[shed.length - 1].body.ts };
+    this.drop(
+      count,
+      `the log buffer is full (${this.maxQueuedLines} lines / ${this.maxQueuedBytes} bytes) ` +
+        'while the server does not take logs; the oldest waiting lines go first',
+    );
+  }
+
+  private takeBatch(): { lines: LogLineBody[]; stepLines: number } {
     let count = 0;
     let bytes = 0;
     while (count < this.queue.length && count < this.maxLines) {
@@ -131,19 +182,35 @@ export class LogBatcher {
       count++;
     }
     this.queuedBytes -= bytes;
-    return this.queue.splice(0, count).map((q) => q.body);
+    const lines = this.queue.splice(0, count).map((q) => q.body);
+    if (!this.gap) return { lines, stepLines: lines.length };
+    const marker: LogLineBody = {
+      ts: this.gap.ts,
+      stream: 'stderr',
+      line:
+        `[worker] ${this.gap.count} log line(s) dropped: the server did not take logs and ` +
+        `the worker's buffer (${this.maxQueuedLines} lines / ${this.maxQueuedBytes} bytes) was full`,
+    };
+    this.gap = undefined;
+    return { lines: [marker, ...lines], stepLines: lines.length };
   }
 
-  private async sendBatch(lines: LogLineBody[]): Promise<void> {
+  private async sendBatch({
+    lines,
+    stepLines,
+  }: {
+    lines: LogLineBody[];
+    stepLines: number;
+  }): Promise<void> {
     const { client, jobId, stepName, logger } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
         await client.appendLogs(jobId, { step_name: stepName, lines });
-        this.sent += lines.length;
+        this.sent += stepLines;
         return;
       } catch (err) {
         if (!isTransient(err)) {
-          this.drop(lines.length, `the server refused them: ${(err as Error).message}`);
+          this.drop(stepLines, `the server refused them: ${(err as Error).message}`);
           return;
         }
         const waitMs = exponentialBackoffMs(
@@ -156,7 +223,7 @@ export class LogBatcher {
           `log upload failed, retrying in ${waitMs} ms`,
         );
         if (!(await sleep(waitMs, this.giveUp.signal))) {
-          this.drop(lines.length, 'the log flush ran out of time');
+          this.drop(stepLines, 'the log flush ran out of time');
           return;
         }
       }

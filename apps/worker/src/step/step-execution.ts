@@ -40,6 +40,10 @@ export interface StepExecutionDeps {
   shutdown: AbortSignal;
   /** Aborted when the worker stops retrying its reports to the server. */
   giveUp: AbortSignal;
+  /**
+   * How long the final log flush may retry; default: until `giveUp`, like the `complete` report
+   * (the log queue is bounded, and the report waits for the logs to keep their order).
+   */
   logFlushTimeoutMs?: number;
 }
 
@@ -106,7 +110,9 @@ async function runStep(
         () => deps.client.startStep(claim.job_id, claim.step_name, deps.workerId()),
         {
           giveUp: deps.giveUp,
-          maxAttempts: 5,
+          // ~40 s: outlasts a database restart behind the server (503s) before giving up.
+          capMs: 5_000,
+          maxAttempts: 12,
           onRetry: (err, attempt, waitMs) =>
             log.warn(
               { err: (err as Error).message, attempt },
