@@ -44,13 +44,16 @@ export class JobEndedService {
     this.listeners.push(listener);
   }
 
-  /** Never throws: the job's own outcome is already recorded. */
-  async jobEnded(jobId: string): Promise<void> {
+  /**
+   * Never throws: the job's own outcome is already recorded. True when this call ran the
+   * terminal actions (false: not terminal yet, a step still runs, or they already ran).
+   */
+  async jobEnded(jobId: string): Promise<boolean> {
     // The conditional UPDATE of `terminal_actions_at` lets exactly one caller through.
     const job = await this.lineage
       .claimTerminalActions(jobId, { archiveLogAfterSecs: this.archiveLogAfterSecs })
       .catch(() => null);
-    if (!job || !isTerminalJobStatus(job.status)) return;
+    if (!job || !isTerminalJobStatus(job.status)) return false;
     let retryJobId: string | null = null;
     try {
       retryJobId = await this.taskRetry.retry(job);
@@ -64,5 +67,6 @@ export class JobEndedService {
         this.logger.error(`Job ${jobId}: a terminal action failed: ${errorText(err)}`);
       }
     }
+    return true;
   }
 }

@@ -15,16 +15,25 @@ import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 import { LeaderElection } from '../leadership/leader-election.service';
 import { errorText } from '../orchestrator/job-advance';
 import { JobCancellationService } from '../orchestrator/job-cancellation.service';
+import { JobEndedService } from '../orchestrator/job-ended.service';
 import { StepCompletionService } from '../orchestrator/step-completion.service';
 
 export const UNMATCHED_STEP_ERROR =
   'No active worker with required capability/tags to run this step';
+
+/**
+ * How long after its end a job's terminal actions (hooks, task retry, parent propagation) may
+ * still be on their way from the process that ended it, before the sweep runs them itself.
+ */
+export const TERMINAL_ACTIONS_GRACE_SECS = 30;
 
 /** What one sweep did, for logs and tests. */
 export interface SweepReport {
   inactiveWorkers: string[];
   failedSteps: number;
   cancelledJobs: number;
+  /** Jobs whose lost terminal actions the sweep ran. */
+  endedJobs: number;
 }
 
 const sameTime = (a: Date | null, b: Date | null) =>
@@ -33,7 +42,8 @@ const sameTime = (a: Date | null, b: Date | null) =>
 /**
  * The recovery sweep (reference §2.17.11), every `recovery.sweep_interval_secs`: silent workers
  * become inactive and their running steps fail; steps past their timeout fail; approvals past
- * theirs fail; jobs past theirs are cancelled; ready steps no active worker can run fail. Each
+ * theirs fail; jobs past theirs are cancelled; ready steps no active worker can run fail; jobs
+ * that ended while their terminal actions were lost (a crash, a database outage) get them. Each
  * failure goes through normal orchestration, so retries apply. The timer sweeps only on the
  * leader (reference §1.18); each action still re-checks its row under the job lock, so two
  * sweeps of the same row (a leadership hand-over) change it once.
@@ -48,6 +58,7 @@ export class RecoverySweep implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly recovery: RecoveryRepository,
     private readonly completion: StepCompletionService,
     private readonly cancellation: JobCancellationService,
+    private readonly jobEnded: JobEndedService,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly leadership: LeaderElection,
   ) {}
@@ -81,7 +92,12 @@ export class RecoverySweep implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sweep(): Promise<SweepReport> {
     const settings = this.config.recovery;
-    const report: SweepReport = { inactiveWorkers: [], failedSteps: 0, cancelledJobs: 0 };
+    const report: SweepReport = {
+      inactiveWorkers: [],
+      failedSteps: 0,
+      cancelledJobs: 0,
+      endedJobs: 0,
+    };
 
     report.inactiveWorkers = await this.recovery.deactivateStaleWorkers(
       settings.heartbeat_timeout_secs,
@@ -120,6 +136,15 @@ export class RecoverySweep implements OnApplicationBootstrap, OnModuleDestroy {
     );
     for (const step of unmatched) {
       await this.failStep(step, UNMATCHED_STEP_ERROR, (row) => row.status === 'ready', report);
+    }
+    for (const jobId of await this.recovery.jobsAwaitingTerminalActions(
+      TERMINAL_ACTIONS_GRACE_SECS,
+    )) {
+      // jobEnded claims the actions with one conditional UPDATE: they still run at most once.
+      if (await this.jobEnded.jobEnded(jobId)) {
+        this.logger.warn(`Job ${jobId} ended without its terminal actions; ran them now`);
+        report.endedJobs++;
+      }
     }
     return report;
   }

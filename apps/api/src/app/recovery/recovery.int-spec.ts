@@ -5,12 +5,18 @@ import type { DataSource } from 'typeorm';
 import { Driver, startTestServer, type TestServer } from '../../testing/test-server';
 import { DATA_SOURCE } from '../database/database.module';
 import { StepClaimService } from '../orchestrator/step-claim.service';
-import { RecoverySweep, UNMATCHED_STEP_ERROR } from './recovery-sweep.service';
+import { LOST_CLAIM_GRACE_SECS } from '../worker-api/worker-registry.service';
+import {
+  RecoverySweep,
+  TERMINAL_ACTIONS_GRACE_SECS,
+  UNMATCHED_STEP_ERROR,
+} from './recovery-sweep.service';
 
 const WORKFLOWS = `
 actions:
   ok: { type: script, script: "true" }
   gpu: { type: script, script: "true", tags: [gpu] }
+  lost: { type: script, script: "true", tags: [lost] }
 tasks:
   one:
     flow:
@@ -26,6 +32,14 @@ tasks:
   gpu-task:
     flow:
       g: { action: gpu }
+  lost-task:
+    flow:
+      s: { action: lost }
+  hooked:
+    flow:
+      s: { action: ok }
+    on_success:
+      - action: ok
 `;
 
 let server: TestServer;
@@ -84,6 +98,7 @@ describe('recovery sweep', () => {
       inactiveWorkers: [],
       failedSteps: 0,
       cancelledJobs: 0,
+      endedJobs: 0,
     });
     await post('/worker/heartbeat', { worker_id: worker }).expect(200);
     expect(await workerStatus(worker)).toBe('active');
@@ -170,6 +185,42 @@ describe('recovery sweep', () => {
   });
 });
 
+describe('terminal actions lost with the process that ended the job', () => {
+  /** Hook jobs started for `jobId`. */
+  async function hookJobsOf(jobId: string): Promise<string[]> {
+    const res = await request(server.http).get('/api/jobs?source_type=hook&limit=1000').expect(200);
+    return (res.body.items as { job_id: string; source_id: string | null }[])
+      .filter((j) => j.source_id === jobId)
+      .map((j) => j.job_id);
+  }
+
+  it('runs them once from the sweep, after a grace period', async () => {
+    const job = await d.execute('hooked');
+    // What a server leaves when it dies right after committing the job's end: the job and its
+    // step completed, its terminal actions never claimed.
+    await db.query(
+      `UPDATE job_step SET status = 'completed', completed_at = now() WHERE job_id = $1`,
+      [job],
+    );
+    await db.query(
+      `UPDATE job SET status = 'completed', completed_at = now(), terminal_actions_at = NULL
+        WHERE job_id = $1`,
+      [job],
+    );
+    expect((await sweep.sweepOnce()).endedJobs).toBe(0);
+    expect(await hookJobsOf(job)).toEqual([]);
+
+    await db.query(
+      `UPDATE job SET completed_at = now() - ($2 + 5) * interval '1 second' WHERE job_id = $1`,
+      [job, TERMINAL_ACTIONS_GRACE_SECS],
+    );
+    expect((await sweep.sweepOnce()).endedJobs).toBe(1);
+    expect(await hookJobsOf(job)).toHaveLength(1);
+    expect((await sweep.sweepOnce()).endedJobs).toBe(0);
+    expect(await hookJobsOf(job)).toHaveLength(1);
+  });
+});
+
 describe('claim', () => {
   it('puts a step back to ready when the worker connection closed while it was claimed', async () => {
     const worker = await d.registerWorker(['script'], ['closing']);
@@ -185,5 +236,42 @@ describe('claim', () => {
     expect(work).toBeNull();
     const step = (await d.job(job)).steps[0] as unknown as { status: string; worker_id: null };
     expect(step).toMatchObject({ status: 'ready', worker_id: null });
+  });
+  it("gives back a step whose claim answer never reached its worker, as the worker's heartbeat shows", async () => {
+    const worker = await d.registerWorker(['script'], ['lost']);
+    const job = await d.execute('lost-task');
+    const got = (
+      await post('/worker/jobs/claim', {
+        worker_id: worker,
+        capabilities: ['script'],
+        tags: ['lost'],
+        exclusive: true,
+      }).expect(200)
+    ).body;
+    expect(got.job_id).toBe(job);
+    const heartbeat = (running?: object[]) =>
+      post('/worker/heartbeat', {
+        worker_id: worker,
+        ...(running ? { running_steps: running } : {}),
+      }).expect(200);
+    const status = async () => ((await d.job(job)).steps[0] as { status: string }).status;
+
+    // A fresh claim may still be on its way to the worker: left alone.
+    await heartbeat([]);
+    expect(await status()).toBe('running');
+    await db.query(
+      `UPDATE job_step SET started_at = now() - ($2 + 5) * interval '1 second' WHERE job_id = $1`,
+      [job, LOST_CLAIM_GRACE_SECS],
+    );
+    // The worker runs it, or is too old to say: left alone.
+    await heartbeat([{ job_id: job, step_name: 's' }]);
+    await heartbeat();
+    expect(await status()).toBe('running');
+    // The worker does not know it: ready again, for any worker.
+    await heartbeat([]);
+    expect((await d.job(job)).steps[0]).toMatchObject({ status: 'ready', worker_id: null });
+    await post('/worker/heartbeat', { worker_id: worker, running_steps: [{ job_id: 'x' }] }).expect(
+      400,
+    );
   });
 });

@@ -4,7 +4,14 @@ import { ClaimWaiters } from './claim-waiters.service';
 import { WorkerAuthGuard } from './worker-auth.guard';
 import { WorkerJobsService } from './worker-jobs.service';
 import { WorkerRegistryService } from './worker-registry.service';
-import { readClaim, readComplete, readLogs, readRegister, readWorkerId } from './worker-requests';
+import {
+  readClaim,
+  readComplete,
+  readHeartbeat,
+  readLogs,
+  readRegister,
+  readWorkerId,
+} from './worker-requests';
 
 const NO_WORK = {
   workspace: null,
@@ -39,7 +46,7 @@ export class WorkerApiController {
   @Post('heartbeat')
   @HttpCode(200)
   async heartbeat(@Body() body: unknown) {
-    await this.registry.heartbeat(readWorkerId(body));
+    await this.registry.heartbeat(readHeartbeat(body));
     return OK;
   }
 

@@ -69,6 +69,30 @@ export function readWorkerId(raw: unknown): string {
   return workerId(object(raw));
 }
 
+export interface HeartbeatBody {
+  workerId: string;
+  /** Our extension: the steps the worker runs now; absent from older workers. */
+  runningSteps?: Array<{ jobId: string; stepName: string }>;
+}
+
+export function readHeartbeat(raw: unknown): HeartbeatBody {
+  const body = object(raw);
+  const id = workerId(body);
+  const list = body['running_steps'];
+  if (list === undefined || list === null) return { workerId: id };
+  if (!Array.isArray(list)) throw invalid('running_steps must be a list of {job_id, step_name}');
+  const runningSteps = list.map((item: unknown) => {
+    const entry = typeof item === 'object' && item !== null ? (item as Body) : {};
+    const jobId = entry['job_id'];
+    const stepName = entry['step_name'];
+    if (typeof jobId !== 'string' || !isUuid(jobId) || typeof stepName !== 'string') {
+      throw invalid('running_steps must be a list of {job_id, step_name}');
+    }
+    return { jobId: jobId.toLowerCase(), stepName };
+  });
+  return { workerId: id, runningSteps };
+}
+
 export interface ClaimBody {
   workerId: string;
   capabilities: string[];

@@ -94,6 +94,25 @@ export class RecoveryRepository {
   }
 
   /**
+   * Jobs that ended more than `graceSecs` ago (and less than a day ago) whose terminal actions
+   * never ran: the process that ended them died before it got to them, or lost the database.
+   */
+  async jobsAwaitingTerminalActions(graceSecs: number, limit = 100): Promise<string[]> {
+    const rows = (await this.ds.query(
+      `SELECT j.job_id FROM job j
+        WHERE j.terminal_actions_at IS NULL
+          AND j.status IN ('completed', 'failed', 'cancelled', 'skipped')
+          AND COALESCE(j.completed_at, j.created_at) < now() - $1 * interval '1 second'
+          AND COALESCE(j.completed_at, j.created_at) > now() - interval '1 day'
+          AND NOT EXISTS (SELECT 1 FROM job_step s WHERE s.job_id = j.job_id AND s.status = 'running')
+        ORDER BY COALESCE(j.completed_at, j.created_at)
+        LIMIT $2`,
+      [graceSecs, limit],
+    )) as { job_id: string }[];
+    return rows.map((r) => r.job_id);
+  }
+
+  /**
    * Worker steps claimable for longer than `waitSecs` (counted from `ready_at`, or from
    * `retry_at` when a retry delay holds them back) that no active worker could claim.
    */
