@@ -12,6 +12,7 @@ import type { ActionDef } from '@stroem/workflow';
 import { Subject, type Observable } from 'rxjs';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config';
 import { FolderWorkspace } from './folder-workspace';
+import { WorkspaceRefreshSignal } from './workspace-refresh-signal.service';
 import { LibrarySet } from './workspace-source';
 
 /** Emitted after a workspace loaded a new revision (the scheduler re-reads its triggers). */
@@ -43,7 +44,11 @@ export class WorkspaceRegistry implements OnModuleInit, OnModuleDestroy {
   /** Every new revision of every workspace. */
   readonly reloads$: Observable<WorkspaceReloaded> = this.reloadSubject.asObservable();
 
-  constructor(@Inject(SERVER_CONFIG) config: ServerConfig, @Optional() jobs?: JobRepository) {
+  constructor(
+    @Inject(SERVER_CONFIG) config: ServerConfig,
+    @Optional() jobs?: JobRepository,
+    @Optional() private readonly refreshSignal?: WorkspaceRefreshSignal,
+  ) {
     const cacheDir = path.resolve(config.workspace_cache_dir ?? '.data/workspaces');
     this.libraries = new LibrarySet(config.libraries ?? {}, cacheDir);
     const knownWorkspaces = () => [...this.workspaces.keys(), ...this.libraries.names];
@@ -62,6 +67,7 @@ export class WorkspaceRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    this.refreshSignal?.onRemoteRefresh((name) => void this.followRemoteRefresh(name));
     await Promise.all([...this.workspaces.values()].map((ws) => this.refresh(ws)));
     for (const ws of this.workspaces.values()) {
       const timer = setInterval(() => void this.refresh(ws), ws.source.poll_interval_secs * 1000);
@@ -130,7 +136,23 @@ export class WorkspaceRegistry implements OnModuleInit, OnModuleDestroy {
     if (this.inFlight.has(ws.name)) throw new RefreshThrottledError(1);
     this.lastForced.set(ws.name, Date.now());
     await this.reload(ws, true);
+    await this.refreshSignal?.announce(ws.name);
     return ws.current?.revision ?? null;
+  }
+
+  /**
+   * Another replica forced a refresh of `name`: reload it here too. A reload already running may
+   * have read the source before the change, so a new one follows it. Never throws.
+   */
+  private async followRemoteRefresh(name: string): Promise<void> {
+    const ws = this.workspaces.get(name);
+    if (!ws) return;
+    await this.inFlight.get(name)?.catch(() => undefined);
+    try {
+      await this.reload(ws, true);
+    } catch {
+      // kept as ws.error and logged by reload()
+    }
   }
 
   private reload(ws: FolderWorkspace, force: boolean): Promise<boolean> {
