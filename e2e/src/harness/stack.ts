@@ -25,6 +25,8 @@ export interface StackOptions {
   serverConfig?: Record<string, unknown>;
   /** With `auth` in serverConfig: whom `stack.api` logs in as once the server is up. */
   login?: { email: string; password: string };
+  /** A database of the test's own (e.g. `OwnPostgres`) instead of a copy of the run's template; dropped with the stack. */
+  database?: TestDatabase;
 }
 
 export function freePort(): Promise<number> {
@@ -69,14 +71,15 @@ export class Stack {
     readonly url: string,
     readonly token: string,
     readonly database: TestDatabase,
-    readonly server: Service,
+    /** The running server; `restartServer` replaces it. */
+    public server: Service,
   ) {
     this.api = new Api(url);
   }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     const dir = mkdtempSync(join(tmpdir(), 'stroem-e2e-'));
-    const database = await createTestDatabase();
+    const database = options.database ?? (await createTestDatabase());
     const port = await freePort();
     const token = randomBytes(32).toString('hex');
     const workspaces = options.workspaces ?? { default: join(REPO_ROOT, 'examples/default') };
@@ -172,9 +175,28 @@ export class Stack {
     return worker;
   }
 
+  /** Servers `restartServer` replaced; their output stays in the failure report. */
+  private readonly pastServers: Service[] = [];
+
+  /**
+   * Starts the server again after it exited (e.g. `server.kill9()`): same port, database and
+   * config; waits for `/healthz`. Its output goes to `server-<n>.log`.
+   */
+  async restartServer(): Promise<Service> {
+    if (!this.server.hasExited) {
+      throw new Error('restartServer: the server is still running; kill9() or stop() it first');
+    }
+    await this.server.stop();
+    this.pastServers.push(this.server);
+    const name = `server-${this.pastServers.length + 1}`;
+    this.server = new Service({ ...this.server.spec, name });
+    await this.waitForHealthy();
+    return this.server;
+  }
+
   /** Every process's output, for a failure report. */
   report(): string {
-    const parts = [this.server, ...this.workers].map(
+    const parts = [...this.pastServers, this.server, ...this.workers].map(
       (s) => `──── ${s.spec.name} (${s.describeExit()}) ────\n${s.logs.trimEnd() || '(no output)'}`,
     );
     return `\nStrøm processes of this test file (files in ${this.dir}):\n${parts.join('\n')}\n`;
