@@ -3,13 +3,12 @@
  * on one database elect one leader with the advisory lock; a 6-field every-second trigger fires
  * each second exactly once across both, and when the leader stops the follower takes over.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { parse, stringify } from 'yaml';
 import { poll } from './harness/api';
-import { freePort, scratchFolder, useStack } from './harness/stack';
-import { Service } from './harness/service';
+import { scratchFolder, useStack } from './harness/stack';
+import type { Service } from './harness/service';
 
 const workspace = scratchFolder('stroem-e2e-scheduler-');
 mkdirSync(join(workspace, '.workflows'));
@@ -41,24 +40,7 @@ let db: Client;
 
 beforeAll(async () => {
   const s = stack();
-  const config = parse(readFileSync(join(s.dir, 'server-config.yaml'), 'utf8'));
-  const port = await freePort();
-  config.listen = `127.0.0.1:${port}`;
-  const file = join(s.dir, 'server-2-config.yaml');
-  writeFileSync(file, stringify(config));
-  second = new Service({
-    name: 'server-2',
-    bin: 'bin/stroem-server.js',
-    args: ['--config', file],
-    env: { DATABASE_URL: s.database.url },
-    logDir: s.dir,
-  });
-  await poll(
-    async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status,
-    (status) => status === 200 || second?.hasExited === true,
-    60_000,
-    () => 'the second server did not become healthy',
-  );
+  second = (await s.startReplica('server-2')).service;
   db = new Client({ connectionString: s.database.url });
   // The stack's teardown may drop the database before this file's afterAll closes the client.
   db.on('error', () => undefined);

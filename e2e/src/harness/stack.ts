@@ -5,11 +5,11 @@
  * also when a test failed; the processes' output is printed when anything in the file failed.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { Api, poll } from './api';
 import { REPO_ROOT, Service } from './service';
 import { createTestDatabase, type TestDatabase } from '@stroem/db/testing';
@@ -192,6 +192,33 @@ export class Stack {
     this.server = new Service({ ...this.server.spec, name });
     await this.waitForHealthy();
     return this.server;
+  }
+
+  /**
+   * Another server process on the same database, config and workspaces, on its own port (a
+   * replica); resolves once its `/healthz` answers 200. The caller stops it.
+   */
+  async startReplica(name: string): Promise<{ service: Service; port: number }> {
+    const config = parse(readFileSync(join(this.dir, 'server-config.yaml'), 'utf8'));
+    const port = await freePort();
+    config.listen = `127.0.0.1:${port}`;
+    const file = join(this.dir, `${name}-config.yaml`);
+    writeFileSync(file, stringify(config));
+    const service = new Service({
+      name,
+      bin: 'bin/stroem-server.js',
+      args: ['--config', file],
+      env: { DATABASE_URL: this.database.url },
+      logDir: this.dir,
+    });
+    await poll(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status,
+      (status) => status === 200 || service.hasExited,
+      60_000,
+      () => `${name} did not become healthy`,
+    );
+    if (service.hasExited) throw new Error(`${name} ${service.describeExit()} before healthy`);
+    return { service, port };
   }
 
   /** Every process's output, for a failure report. */

@@ -9,13 +9,12 @@
  * the leader SIGKILLed midway, every job completes and the every-second cron fires once per
  * second throughout, resuming on the survivor.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { parse, stringify } from 'yaml';
 import { Api, poll } from '../harness/api';
-import { Service } from '../harness/service';
-import { freePort, scratchFolder, useStack } from '../harness/stack';
+import type { Service } from '../harness/service';
+import { scratchFolder, useStack } from '../harness/stack';
 import { TcpProxy } from '../harness/tcp-proxy';
 
 const TRIGGER = 'ws/every-second';
@@ -71,25 +70,9 @@ let db: Client;
 beforeAll(async () => {
   const s = stack();
   portA = Number(new URL(s.url).port);
-  const config = parse(readFileSync(join(s.dir, 'server-config.yaml'), 'utf8'));
-  portB = await freePort();
-  config.listen = `127.0.0.1:${portB}`;
-  const file = join(s.dir, 'server-b-config.yaml');
-  writeFileSync(file, stringify(config));
-  replicaB = new Service({
-    name: 'server-b',
-    bin: 'bin/stroem-server.js',
-    args: ['--config', file],
-    env: { DATABASE_URL: s.database.url },
-    logDir: s.dir,
-  });
-  await poll(
-    async () => (await fetch(`http://127.0.0.1:${portB}/healthz`)).status,
-    (status) => status === 200 || replicaB?.hasExited === true,
-    60_000,
-    () => 'replica B did not become healthy',
-  );
-  if (replicaB.hasExited) throw new Error(`replica B ${replicaB.describeExit()} before healthy`);
+  const replica = await s.startReplica('server-b');
+  replicaB = replica.service;
+  portB = replica.port;
   proxy = await TcpProxy.start([portA, portB]);
   // The matrix's worker reports to replica B only and takes only the `via-b` steps.
   await s.startWorker({
