@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { poll } from './harness/api';
+import { triggerJobsPerSecond } from './harness/cron-jobs';
 import { scratchFolder, useStack } from './harness/stack';
 import type { Service } from './harness/service';
 
@@ -62,16 +63,9 @@ function secondServer(): Service {
 
 const elected = (service: Service) => service.logs.includes('elected leader');
 
-/** Per second (job creation truncated to the second): how many trigger jobs, in a window. */
+/** Per second: how many every-second trigger jobs, in a window. */
 async function jobsPerSecond(from: Date, to: Date): Promise<number[]> {
-  const res = await db.query<{ n: string }>(
-    `SELECT count(*) AS n FROM job
-      WHERE source_type = 'trigger' AND source_id = 'ws/every-second'
-        AND created_at >= $1 AND created_at < $2
-      GROUP BY date_trunc('second', created_at) ORDER BY date_trunc('second', created_at)`,
-    [from, to],
-  );
-  return res.rows.map((r) => Number(r.n));
+  return (await triggerJobsPerSecond(db, 'ws/every-second', from, to)).map((p) => p.n);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

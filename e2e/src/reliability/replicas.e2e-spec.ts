@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Api, poll } from '../harness/api';
+import { triggerJobsPerSecond } from '../harness/cron-jobs';
 import type { Service } from '../harness/service';
 import { scratchFolder, useStack } from '../harness/stack';
 import { TcpProxy } from '../harness/tcp-proxy';
@@ -112,15 +113,8 @@ async function isLeader(port: number): Promise<boolean> {
 }
 
 /** Trigger jobs per second of `created_at` (the second the leader fired the slot in). */
-async function cronSeconds(from: Date, to: Date): Promise<{ second: number; n: number }[]> {
-  const res = await db.query<{ s: string; n: string }>(
-    `SELECT extract(epoch FROM date_trunc('second', created_at))::bigint AS s, count(*) AS n
-       FROM job WHERE source_type = 'trigger' AND source_id = $1
-        AND created_at >= $2 AND created_at < $3
-      GROUP BY 1 ORDER BY 1`,
-    [TRIGGER, from, to],
-  );
-  return res.rows.map((r) => ({ second: Number(r.s), n: Number(r.n) }));
+function cronSeconds(from: Date, to: Date): Promise<{ second: number; n: number }[]> {
+  return triggerJobsPerSecond(db, TRIGGER, from, to);
 }
 
 /** The longest run of consecutive seconds that have a trigger job. */

@@ -32,6 +32,7 @@ export type { LockedJob } from './lib/repositories/job-lock.repository';
 export { STEP_READY_CHANNEL } from './lib/step-ready-notice';
 export { JOB_CANCELLED_CHANNEL } from './lib/job-cancelled-notice';
 export { JOB_LOG_CHUNK_CHANNEL, notifyJobLogChunks } from './lib/job-log-chunk-notice';
+export { WORKSPACE_REFRESH_CHANNEL, notifyWorkspaceRefresh } from './lib/workspace-refresh-notice';
 export { RecoveryRepository } from './lib/repositories/recovery.repository';
 export type { SweptJob, SweptStep } from './lib/repositories/recovery.repository';
 export { SchedulerRepository } from './lib/repositories/scheduler.repository';

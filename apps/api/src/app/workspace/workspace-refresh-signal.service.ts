@@ -6,12 +6,10 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { notifyWorkspaceRefresh, WORKSPACE_REFRESH_CHANNEL } from '@stroem/db';
 import type { DataSource } from 'typeorm';
 import { ChannelListener } from '../database/channel-listener';
 import { DATA_SOURCE, DATABASE_URL } from '../database/database.module';
-
-/** The channel a forced workspace refresh is announced on, so every replica reloads too. */
-export const WORKSPACE_REFRESH_CHANNEL = 'stroem_workspace_refresh';
 
 /**
  * Carries `POST /api/workspaces/{ws}/refresh` to the other replicas: the replica that refreshed
@@ -45,10 +43,7 @@ export class WorkspaceRefreshSignal implements OnModuleInit, OnModuleDestroy {
   /** Tells the other replicas that `workspace` was refreshed here; a failure is only logged. */
   async announce(workspace: string): Promise<void> {
     try {
-      await this.ds.query('SELECT pg_notify($1, $2)', [
-        WORKSPACE_REFRESH_CHANNEL,
-        `${this.replicaId}|${workspace}`,
-      ]);
+      await notifyWorkspaceRefresh(this.ds.manager, this.replicaId, workspace);
     } catch (err) {
       this.logger.warn(
         `workspace '${workspace}': could not tell the other replicas about the refresh ` +
