@@ -27,7 +27,7 @@ describe('containerScriptCommand', () => {
   });
   afterEach(() => {
     rmSync(root, { recursive: true, force: true });
-    rmSync(`/tmp/stroem_script_${scriptId}`, { recursive: true, force: true });
+    rmSync(`/tmp/_stroem_script_${scriptId}`, { recursive: true, force: true });
     for (const ext of ['.py', '.js', '.ts', '.go'])
       rmSync(`/tmp/_stroem_script_${scriptId}${ext}`, { force: true });
   });

@@ -4,7 +4,7 @@
  * shell runner would — inline shell as `sh -c '<script>' sh <args…>`, a shell `source` directly,
  * other languages through the first interpreter the image has (python: uv > python3 > python;
  * javascript: bun > node; typescript: bun > deno > tsx; go: go run), their inline code written to
- * `/tmp/_stroem_script_<uuid><ext>` first (Go: `/tmp/stroem_script_<uuid>/main.go`). The script and its arguments travel as positional
+ * `/tmp/_stroem_script_<uuid><ext>` first (Go: `/tmp/_stroem_script_<uuid>/main.go`). The script and its arguments travel as positional
  * parameters, never spliced into the wrapper, so no quoting of user text is needed.
  */
 import { randomUUID } from 'node:crypto';
@@ -144,7 +144,7 @@ export function containerScriptCommand(
     const id = options.scriptId ?? randomUUID();
     if (language === 'go') {
       // `go run` ignores files whose name starts with `_`: a folder of its own with main.go.
-      const dir = `/tmp/stroem_script_${id}`;
+      const dir = `/tmp/_stroem_script_${id}`;
       lines.push(`mkdir -p ${shellQuote(dir)} || exit 1`, `__file=${shellQuote(`${dir}/main.go`)}`);
     } else {
       lines.push(`__file=${shellQuote(`/tmp/_stroem_script_${id}${EXTENSIONS[language]}`)}`);

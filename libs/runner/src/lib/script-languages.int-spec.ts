@@ -124,7 +124,7 @@ describe('script languages on the local runner', () => {
       expect(readdirSync(workspace)).toEqual(['scripts']);
     });
 
-    it('prefers uv, passing dependencies as --with, before python3', async () => {
+    it('prefers uv, passing dependencies as --with, before python3 (a stand-in uv that echoes its arguments)', async () => {
       link({ python3: realPython() });
       fake('uv', 'echo "uv $*" >&2; exit 9');
       const result = await run({
@@ -141,7 +141,7 @@ describe('script languages on the local runner', () => {
       );
     });
 
-    it("uses 'interpreter: python3' over uv", async () => {
+    it("uses 'interpreter: python3' over uv (a stand-in uv that must not run)", async () => {
       link({ python3: realPython() });
       fake('uv', 'echo "uv must not run" >&2; exit 9');
       const result = await run({
